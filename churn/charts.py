@@ -1,0 +1,70 @@
+"""All Plotly figures and their common styling (readable on a projector, same colours everywhere)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from churn.i18n import format_int, format_percent, format_period, t
+
+FONT_SIZE = 16
+FONT_FAMILY = "Inter, 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+PRIMARY = "#c0392b"  # churn
+SECONDARY = "#2471a3"  # retention, customers
+TIER_COLOURS = {"platinum": "#7f8c8d", "gold": "#d4ac0d", "iron": "#5d6d7e", "lead": "#a6acaf"}
+CAUSE_COLOURS = {
+    "dissatisfaction": "#c0392b",
+    "competitor": "#d68910",
+    "forced": "#5d6d7e",
+    "other": "#8e44ad",
+    "unknown": "#bdc3c7",
+}
+
+
+def style(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+    """Apply the house style: large fonts, light grid, title left, no Plotly logo clutter."""
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
+        font={"family": FONT_FAMILY, "size": FONT_SIZE},
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        hoverlabel={"font_size": FONT_SIZE},
+        showlegend=False,
+    )
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True, gridcolor="#e5e7e9")
+    return figure
+
+
+def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
+    """Churn rate per period as a line, numerator and denominator in the hover."""
+    data = periods[periods["customers_at_start"] > 0]
+    labels = [format_period(pd.Timestamp(start).date(), grain) for start in data["period_start"]]
+    hover = [
+        t(
+            "chart.hover_churn",
+            period=label,
+            rate=format_percent(rate),
+            churned=format_int(churned),
+            at_start=format_int(at_start),
+        )
+        for label, rate, churned, at_start in zip(
+            labels, data["churn_rate"], data["churned"], data["customers_at_start"], strict=True
+        )
+    ]
+    figure = go.Figure(
+        go.Scatter(
+            x=labels,
+            y=data["churn_rate"],
+            mode="lines+markers",
+            line={"color": PRIMARY, "width": 3},
+            marker={"size": 8},
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+    style(figure, t("overview.trend_title", grain=t(f"grain.{grain}").lower()))
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
+    figure.update_xaxes(title=t("chart.period"), type="category", nticks=12)
+    return figure

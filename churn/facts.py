@@ -1,0 +1,45 @@
+"""Derived tables (``customer_spells``, ``customer_facts``) and the data-derived default window W."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from churn.db import build_table, run_query
+
+MIN_WINDOW_DAYS = 1
+MAX_WINDOW_DAYS = 3650
+FALLBACK_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class WindowSuggestion:
+    """The suggested inactivity window and the gap statistics behind it."""
+
+    days: int
+    repeat_purchases: int
+    median_gap_days: float | None
+    p95_gap_days: float | None
+
+
+def build_facts(con: duckdb.DuckDBPyConnection, as_of: date, window_days: int) -> None:
+    """(Re)build ``customer_spells`` then ``customer_facts`` for the as-of date and window W."""
+    if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:
+        raise ValueError(f"The inactivity window must be {MIN_WINDOW_DAYS}-{MAX_WINDOW_DAYS} days, not {window_days}.")
+    build_table(con, "customer_spells", "customer_spells", {"as_of": as_of, "window_days": window_days})
+    build_table(con, "customer_facts", "customer_facts", {"as_of": as_of})
+
+
+def suggest_window(con: duckdb.DuckDBPyConnection, as_of: date) -> WindowSuggestion:
+    """Suggest W: the 95th percentile of gaps between consecutive order days, rounded up to
+    whole 30-day months and kept within 30-365 days (90 days when there are no repeat orders)."""
+    gaps = run_query(con, "purchase_gaps", {"as_of": as_of}).iloc[0]
+    repeat_purchases = int(gaps["repeat_purchases"])
+    if repeat_purchases == 0:
+        return WindowSuggestion(FALLBACK_WINDOW_DAYS, 0, None, None)
+    p95 = float(gaps["p95_gap_days"])
+    days = min(365, max(30, 30 * math.ceil(p95 / 30)))
+    return WindowSuggestion(days, repeat_purchases, float(gaps["median_gap_days"]), p95)

@@ -1,0 +1,61 @@
+"""Headline figures derived from the period table (``queries/churn_by_period.sql``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """One row of churn_by_period as plain Python values."""
+
+    period_start: date
+    period_end: date
+    customers_at_start: int
+    new: int
+    reactivated: int
+    churned: int
+    churned_total: int
+    customers_at_end: int
+    churn_rate: float | None
+    retention_rate: float | None
+    revenue_lost: float
+
+    @classmethod
+    def from_row(cls, row: pd.Series) -> PeriodFigures:
+        def rate(value: object) -> float | None:
+            return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+        return cls(
+            period_start=pd.Timestamp(row["period_start"]).date(),
+            period_end=pd.Timestamp(row["period_end"]).date(),
+            customers_at_start=int(row["customers_at_start"]),
+            new=int(row["new"]),
+            reactivated=int(row["reactivated"]),
+            churned=int(row["churned"]),
+            churned_total=int(row["churned_total"]),
+            customers_at_end=int(row["customers_at_end"]),
+            churn_rate=rate(row["churn_rate"]),
+            retention_rate=rate(row["retention_rate"]),
+            revenue_lost=float(row["revenue_lost"]),
+        )
+
+
+def last_complete_periods(periods: pd.DataFrame) -> tuple[PeriodFigures | None, PeriodFigures | None]:
+    """The last complete period and the one before it (either may be None)."""
+    complete = periods[periods["is_complete"]]
+    if complete.empty:
+        return None, None
+    current = PeriodFigures.from_row(complete.iloc[-1])
+    previous = PeriodFigures.from_row(complete.iloc[-2]) if len(complete) > 1 else None
+    return current, previous
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """current − previous, or None when either is unknown."""
+    if current is None or previous is None:
+        return None
+    return current - previous

@@ -1,0 +1,100 @@
+"""The settings every page shares, their defaults and their URL form.
+
+Settings live in ``st.session_state`` while the app runs and are mirrored in the query
+string (``?as_of=2025-12-31&window=60&grain=month&from=2023-01-01&to=2025-12-31&lang=zh``)
+so that a view can be shared by link. This module has no Streamlit dependency: the report
+command and the tests use it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from churn.facts import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
+
+GRAINS = ("month", "quarter", "year")
+LANGUAGES = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the sidebar controls."""
+
+    as_of: date
+    window_days: int
+    grain: str = "month"
+    date_from: date | None = None
+    date_to: date | None = None
+    lang: str = "en"
+
+    def query_window(self, first_date: date) -> tuple[date, date]:
+        """The date range of periods shown: the chosen range, or all data up to the as-of date."""
+        return (self.date_from or first_date, self.date_to or self.as_of)
+
+    def period_params(self, first_date: date) -> dict[str, object]:
+        """The parameters of ``queries/churn_by_period.sql`` for these settings."""
+        date_from, date_to = self.query_window(first_date)
+        return {"as_of": self.as_of, "grain": self.grain, "date_from": date_from, "date_to": date_to}
+
+    def to_query_params(self) -> dict[str, str]:
+        params = {
+            "as_of": self.as_of.isoformat(),
+            "window": str(self.window_days),
+            "grain": self.grain,
+            "lang": self.lang,
+        }
+        if self.date_from:
+            params["from"] = self.date_from.isoformat()
+        if self.date_to:
+            params["to"] = self.date_to.isoformat()
+        return params
+
+
+def _parse_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def settings_from_query_params(params: dict[str, str], defaults: Settings) -> tuple[Settings, list[str]]:
+    """Settings from a query string; a value that is not valid keeps the default and is named
+    in the returned list of problems (parameter names), so the page can say so."""
+    settings = defaults
+    problems: list[str] = []
+    if "as_of" in params:
+        as_of = _parse_date(params["as_of"])
+        if as_of:
+            settings = replace(settings, as_of=as_of)
+        else:
+            problems.append("as_of")
+    if "window" in params:
+        text = params["window"]
+        if text.isdigit() and MIN_WINDOW_DAYS <= int(text) <= MAX_WINDOW_DAYS:
+            settings = replace(settings, window_days=int(text))
+        else:
+            problems.append("window")
+    if "grain" in params:
+        if params["grain"] in GRAINS:
+            settings = replace(settings, grain=params["grain"])
+        else:
+            problems.append("grain")
+    if "lang" in params:
+        if params["lang"] in LANGUAGES:
+            settings = replace(settings, lang=params["lang"])
+        else:
+            problems.append("lang")
+    for key, attribute in (("from", "date_from"), ("to", "date_to")):
+        if key in params:
+            value = _parse_date(params[key])
+            if value:
+                settings = replace(settings, **{attribute: value})
+            else:
+                problems.append(key)
+    if settings.date_from and settings.date_to and settings.date_from > settings.date_to:
+        settings = replace(settings, date_from=defaults.date_from, date_to=defaults.date_to)
+        problems += ["from", "to"]
+    return settings, problems

@@ -1,0 +1,166 @@
+"""Streamlit glue shared by ``app.py`` and the pages: the session workspace and the sidebar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from churn.db import QueryError
+from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
+from churn.settings import GRAINS, LANGUAGES, Settings, settings_from_query_params
+from churn.workspace import Workspace
+
+_STATE_PREFIX = "setting_"
+
+
+def _release(workspace: Workspace) -> None:
+    workspace.close()
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def session_workspace() -> Workspace:
+    """This browser session's own workspace (never shared: the cache is session-scoped and
+    its connection is closed when the session ends)."""
+    return Workspace.with_demo()
+
+
+def _key(name: str) -> str:
+    return _STATE_PREFIX + name
+
+
+def _default_settings(workspace: Workspace) -> Settings:
+    dataset = workspace.dataset
+    assert dataset is not None and dataset.last_date is not None
+    as_of = dataset.last_date
+    return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days)
+
+
+def _initialise_state(workspace: Workspace) -> None:
+    """On a session's first run, take the settings from the URL (or the defaults)."""
+    if _key("as_of") in st.session_state:
+        return
+    defaults = _default_settings(workspace)
+    settings, problems = settings_from_query_params(dict(st.query_params), defaults)
+    st.session_state[_key("lang")] = settings.lang
+    st.session_state[_key("as_of")] = settings.as_of
+    st.session_state[_key("window")] = settings.window_days
+    st.session_state[_key("grain")] = settings.grain
+    dataset = workspace.dataset
+    assert dataset is not None and dataset.first_date is not None and dataset.last_date is not None
+    st.session_state[_key("range")] = (
+        settings.date_from or dataset.first_date,
+        settings.date_to or dataset.last_date,
+    )
+    st.session_state[_key("url_problems")] = problems
+
+
+def _use_suggested_window(days: int) -> None:
+    st.session_state[_key("window")] = days
+
+
+def sidebar_settings(workspace: Workspace) -> Settings:
+    """Draw the shared sidebar, set the language, mirror the settings in the URL; return them."""
+    _initialise_state(workspace)
+    set_language(st.session_state[_key("lang")])
+    dataset = workspace.dataset
+    assert dataset is not None and dataset.first_date is not None and dataset.last_date is not None
+
+    with st.sidebar:
+        st.radio(
+            t("sidebar.language"),
+            LANGUAGES,
+            format_func=LANGUAGE_NAMES.__getitem__,
+            horizontal=True,
+            key=_key("lang"),
+        )
+        set_language(st.session_state[_key("lang")])
+        st.header(t("sidebar.settings"))
+        if st.session_state[_key("url_problems")]:
+            st.warning(t("sidebar.bad_url", names=", ".join(st.session_state[_key("url_problems")])))
+        as_of = st.date_input(
+            t("sidebar.as_of"),
+            min_value=dataset.first_date,
+            max_value=max(dataset.last_date, st.session_state[_key("as_of")]),
+            help=t("sidebar.as_of_help"),
+            key=_key("as_of"),
+        )
+        assert isinstance(as_of, date)
+        window_days = int(
+            st.number_input(
+                t("sidebar.window"), min_value=1, max_value=3650, step=1, help=t("sidebar.window_help"), key=_key("window")
+            )
+        )
+        suggestion = workspace.window_suggestion(as_of)
+        if suggestion.p95_gap_days is None:
+            st.caption(t("sidebar.window_reason_none", days=suggestion.days))
+        else:
+            st.caption(
+                t(
+                    "sidebar.window_reason",
+                    days=suggestion.days,
+                    p95=suggestion.p95_gap_days,
+                    median=suggestion.median_gap_days,
+                    repeats=format_int(suggestion.repeat_purchases),
+                )
+            )
+        if suggestion.days != window_days:
+            st.button(
+                t("sidebar.use_suggestion", days=suggestion.days),
+                on_click=_use_suggested_window,
+                args=(suggestion.days,),
+            )
+        grain = st.radio(
+            t("sidebar.grain"), GRAINS, format_func=lambda g: t(f"grain.{g}"), horizontal=True, key=_key("grain")
+        )
+        chosen = st.date_input(
+            t("sidebar.date_range"),
+            min_value=dataset.first_date,
+            max_value=dataset.last_date,
+            help=t("sidebar.date_range_help"),
+            key=_key("range"),
+        )
+        st.caption(
+            t(
+                "sidebar.dataset",
+                name=t("dataset.demo") if dataset.name == "demo" else dataset.name,
+                customers=format_int(dataset.customers),
+                orders=format_int(dataset.orders),
+                first=dataset.first_date.isoformat(),
+                last=dataset.last_date.isoformat(),
+            )
+        )
+
+    # While a range is being picked the widget holds only its start: keep the full range.
+    date_from, date_to = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (None, None))
+    if (date_from, date_to) == (dataset.first_date, dataset.last_date):
+        date_from, date_to = None, None
+    settings = Settings(
+        as_of=as_of,
+        window_days=window_days,
+        grain=str(grain),
+        date_from=date_from,
+        date_to=date_to,
+        lang=st.session_state[_key("lang")],
+    )
+    _mirror_in_url(settings)
+    st.session_state["settings"] = settings
+    return settings
+
+
+def _mirror_in_url(settings: Settings) -> None:
+    wanted = settings.to_query_params()
+    for key in ("as_of", "window", "grain", "lang", "from", "to"):
+        if key in wanted and st.query_params.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+        elif key not in wanted and key in st.query_params:
+            del st.query_params[key]
+
+
+def current_settings() -> Settings:
+    """The settings the sidebar chose in this run (``app.py`` draws the sidebar first)."""
+    return st.session_state["settings"]
+
+
+def show_query_error(error: QueryError) -> None:
+    st.error(t("error.query", message=error.message, hint=error.hint))

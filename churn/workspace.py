@@ -1,0 +1,122 @@
+"""A session's private workspace: its DuckDB connection, the loaded dataset and derived facts.
+
+The app makes one per browser session (``churn.ui.session_workspace``), the report command
+one per run, the tests one per test. Queries go through ``Workspace.query`` so that a
+session's reruns never use the connection at the same time and a runaway query is stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from churn.db import QueryError, open_connection, run_query
+from churn.facts import WindowSuggestion, build_facts, suggest_window
+from churn.ingest import LoadResult, load_demo
+
+QUERY_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass
+class DatasetInfo:
+    """Size and span of the loaded dataset."""
+
+    name: str
+    kind: str  # transactions | customers | both
+    customers: int
+    orders: int
+    revenue: float
+    first_date: date | None
+    last_date: date | None
+    loads: list[LoadResult] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(load.rows_read for load in self.loads)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(load.rows_loaded for load in self.loads)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(load.rows_rejected for load in self.loads)
+
+
+class Workspace:
+    """One connection with one dataset loaded and its facts built for the current settings."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._lock = threading.RLock()
+        self._facts_key: tuple[date, int] | None = None
+        self.dataset: DatasetInfo | None = None
+        self._window_suggestion: dict[date, WindowSuggestion] = {}
+
+    @classmethod
+    def with_demo(cls) -> Workspace:
+        workspace = cls(open_connection())
+        workspace.set_dataset("demo", load_demo(workspace.con))
+        return workspace
+
+    def close(self) -> None:
+        with self._lock:
+            self.con.close()
+
+    def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
+        """Record which dataset the canonical tables now hold; facts must be rebuilt."""
+        with self._lock:
+            self._facts_key = None
+            self._window_suggestion.clear()
+            summary = self.query("dataset_summary").iloc[0]
+            has_orders = int(summary["orders"]) > 0
+            has_customers = int(summary["listed_customers"]) > 0
+            kind = "both" if has_orders and has_customers else "transactions" if has_orders else "customers"
+            self.dataset = DatasetInfo(
+                name=name,
+                kind=kind,
+                customers=int(summary["customers"]),
+                orders=int(summary["orders"]),
+                revenue=float(summary["revenue"]),
+                first_date=_as_date(summary["first_date"]),
+                last_date=_as_date(summary["last_date"]),
+                loads=loads,
+            )
+            return self.dataset
+
+    def window_suggestion(self, as_of: date) -> WindowSuggestion:
+        with self._lock:
+            if as_of not in self._window_suggestion:
+                self._window_suggestion[as_of] = suggest_window(self.con, as_of)
+            return self._window_suggestion[as_of]
+
+    def ensure_facts(self, as_of: date, window_days: int) -> None:
+        """Build the derived tables unless they already match these settings."""
+        with self._lock:
+            if self._facts_key != (as_of, window_days):
+                build_facts(self.con, as_of, window_days)
+                self._facts_key = (as_of, window_days)
+
+    def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""
+        with self._lock:
+            timer = threading.Timer(QUERY_TIMEOUT_SECONDS, self.con.interrupt)
+            timer.start()
+            try:
+                return run_query(self.con, name, params)
+            finally:
+                timer.cancel()
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+__all__ = ["DatasetInfo", "QueryError", "Workspace"]

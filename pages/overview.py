@@ -1,0 +1,135 @@
+"""Overview: the headline churn figures of the last complete period and the churn-rate trend."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from churn.charts import churn_rate_trend
+from churn.db import QueryError
+from churn.i18n import format_int, format_money, format_percent, format_period, t
+from churn.metrics import change, last_complete_periods
+from churn.ui import current_settings, session_workspace, show_query_error
+
+workspace = session_workspace()
+settings = current_settings()
+dataset = workspace.dataset
+assert dataset is not None and dataset.first_date is not None
+grain_name = t(f"grain.{settings.grain}").lower()
+
+st.title(t("overview.title"))
+try:
+    status = workspace.query("customer_status").iloc[0]
+    periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
+except QueryError as error:
+    show_query_error(error)
+    st.stop()
+
+if int(status["customers"]) == 0:
+    st.info(t("overview.no_data", as_of=settings.as_of.isoformat()))
+    st.stop()
+current, previous = last_complete_periods(periods)
+if current is None:
+    st.info(t("overview.no_complete_period", grain=grain_name))
+    st.stop()
+
+period_label = format_period(current.period_start, settings.grain)
+previous_label = format_period(previous.period_start, settings.grain) if previous else "–"
+st.caption(
+    t(
+        "overview.caption",
+        grain=grain_name,
+        period=period_label,
+        as_of=settings.as_of.isoformat(),
+        window=settings.window_days,
+    )
+)
+
+
+def signed(value: float | None, unit: str = "") -> str | None:
+    if value is None:
+        return None
+    return f"{value:+,.1f}{unit}" if unit else f"{value:+,.0f}"
+
+
+def points(current_rate: float | None, previous_rate: float | None) -> str | None:
+    difference = change(current_rate, previous_rate)
+    return None if difference is None else signed(difference * 100, " pp")
+
+
+top = st.columns(3)
+with top[0]:
+    st.metric(
+        t("overview.active"),
+        format_int(status["active_customers"]),
+        delta=signed(int(status["active_customers"]) - current.customers_at_start),
+        help=t("overview.active_help", as_of=settings.as_of.isoformat(), period=period_label),
+        border=True,
+    )
+with top[1]:
+    st.metric(
+        t("overview.churn_rate"),
+        format_percent(current.churn_rate),
+        delta=points(current.churn_rate, previous.churn_rate if previous else None),
+        delta_color="inverse",
+        help=t("overview.churn_rate_help", previous=previous_label),
+        border=True,
+    )
+    st.caption(
+        t("overview.churn_rate_detail", churned=format_int(current.churned), at_start=format_int(current.customers_at_start))
+    )
+with top[2]:
+    st.metric(
+        t("overview.retention_rate"),
+        format_percent(current.retention_rate),
+        delta=points(current.retention_rate, previous.retention_rate if previous else None),
+        help=t("overview.retention_rate_help", previous=previous_label),
+        border=True,
+    )
+    st.caption(
+        t(
+            "overview.retention_rate_detail",
+            retained=format_int(current.customers_at_start - current.churned),
+            at_start=format_int(current.customers_at_start),
+        )
+    )
+
+bottom = st.columns(3)
+with bottom[0]:
+    st.metric(
+        t("overview.revenue_lost"),
+        format_money(current.revenue_lost),
+        delta=signed(change(current.revenue_lost, previous.revenue_lost if previous else None)),
+        delta_color="inverse",
+        help=t("overview.revenue_lost_help", previous=previous_label),
+        border=True,
+    )
+    st.caption(t("overview.revenue_lost_detail", customers=format_int(current.churned_total)))
+with bottom[1]:
+    st.metric(
+        t("overview.new"),
+        format_int(current.new),
+        delta=signed(change(current.new, previous.new if previous else None)),
+        help=t("overview.new_help", previous=previous_label),
+        border=True,
+    )
+with bottom[2]:
+    st.metric(
+        t("overview.won_back"),
+        format_int(current.reactivated),
+        delta=signed(change(current.reactivated, previous.reactivated if previous else None)),
+        help=t("overview.won_back_help", previous=previous_label),
+        border=True,
+    )
+
+st.caption(
+    t(
+        "overview.flow_caption",
+        at_start=format_int(current.customers_at_start),
+        new=format_int(current.new),
+        won_back=format_int(current.reactivated),
+        churned_total=format_int(current.churned_total),
+        at_end=format_int(current.customers_at_end),
+        grain=grain_name,
+    )
+)
+st.plotly_chart(churn_rate_trend(periods, settings.grain), config={"displaylogo": False})

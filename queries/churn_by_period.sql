@@ -1,0 +1,96 @@
+-- churn_by_period: per period [period_start, period_end) of the chosen grain, the customer
+-- flow and churn rate. Built on customer_spells.
+--   customers_at_start = spells started before period_start and not churned before it
+--   new                = first spells starting in the period
+--   reactivated        = later spells (won back) starting in the period
+--   churned            = churn dates in the period of spells that were active at its start
+--   churned_total      = all churn dates in the period (adds those who started within it)
+--   churn_rate         = churned / customers_at_start;  retention_rate = 1 - churn_rate
+--   revenue_lost       = revenue in the 365 days up to their last order, of churned_total
+-- Invariant: customers_at_start + new + reactivated - churned_total = next customers_at_start.
+-- Parameters: $as_of (date), $grain ('month' | 'quarter' | 'year'), $date_from, $date_to.
+with
+
+spells as (
+    select * from customer_spells
+),
+
+step as (
+    select case $grain
+        when 'month' then interval 1 month
+        when 'quarter' then interval 3 month
+        when 'year' then interval 1 year
+    end as period_length
+),
+
+periods as (
+    select unnest(generate_series(
+        date_trunc($grain, (select min(spell_start) from spells)),
+        date_trunc($grain, $as_of::date),
+        (select period_length from step)
+    ))::date as period_start
+),
+
+starts as (
+    select
+        date_trunc($grain, spell_start)::date as period_start,
+        count(*) filter (where spell_number = 1) as new,
+        count(*) filter (where spell_number > 1) as reactivated
+    from spells
+    group by 1
+),
+
+churns as (
+    select
+        date_trunc($grain, churn_date)::date as period_start,
+        count(*) filter (where date_trunc($grain, spell_start) < date_trunc($grain, churn_date)) as churned,
+        count(*) as churned_total,
+        sum(revenue_last_12_months) as revenue_lost
+    from spells
+    where is_churned
+    group by 1
+),
+
+flows as (
+    select
+        periods.period_start,
+        (periods.period_start + (select period_length from step))::date as period_end,
+        coalesce(starts.new, 0) as new,
+        coalesce(starts.reactivated, 0) as reactivated,
+        coalesce(churns.churned, 0) as churned,
+        coalesce(churns.churned_total, 0) as churned_total,
+        coalesce(churns.revenue_lost, 0) as revenue_lost
+    from periods
+    left join starts using (period_start)
+    left join churns using (period_start)
+),
+
+with_base as (
+    select
+        *,
+        coalesce(sum(new + reactivated - churned_total) over (
+            order by period_start rows between unbounded preceding and 1 preceding
+        ), 0) as customers_at_start
+    from flows
+),
+
+final as (
+    select
+        period_start,
+        period_end,
+        period_end <= $as_of::date + 1 as is_complete,
+        customers_at_start::bigint as customers_at_start,
+        new::bigint as new,
+        reactivated::bigint as reactivated,
+        churned::bigint as churned,
+        churned_total::bigint as churned_total,
+        (customers_at_start + new + reactivated - churned_total)::bigint as customers_at_end,
+        churned / nullif(customers_at_start, 0) as churn_rate,
+        1 - churned / nullif(customers_at_start, 0) as retention_rate,
+        revenue_lost
+    from with_base
+)
+
+select * from final
+where period_end > $date_from::date and period_start <= $date_to::date
+order by period_start

@@ -1,0 +1,111 @@
+-- customer_spells: one row per active stretch ("spell") of a customer, up to the as-of date.
+-- A spell churns W days after its last order when no order follows on or before that day
+-- (an order exactly W days later continues the spell), or on the customer's explicit
+-- churn date from the customers table, which replaces the W rule for the spell it falls in.
+-- An order after a churn date starts a new spell: the customer was won back.
+-- Parameters: $as_of (date), $window_days (W, integer days).
+with
+
+orders_to_date as (
+    select customer_id, order_date, amount
+    from orders
+    where order_date <= $as_of::date
+),
+
+explicit_churn as (
+    select customer_id, max(churn_date) as explicit_churn_date
+    from customers
+    where churn_date <= $as_of::date
+    group by customer_id
+),
+
+order_days as (
+    select
+        customer_id,
+        order_date,
+        sum(amount) as revenue,
+        count(*) as orders
+    from orders_to_date
+    group by customer_id, order_date
+),
+
+order_days_with_previous as (
+    select
+        order_days.*,
+        explicit_churn.explicit_churn_date,
+        lag(order_date) over (partition by customer_id order by order_date) as previous_order_date,
+        -- Revenue of the 365 days ending on this order day (364 preceding days + this one).
+        sum(revenue) over (
+            partition by customer_id order by order_date
+            range between interval 364 days preceding and current row
+        ) as revenue_trailing_12_months
+    from order_days
+    left join explicit_churn using (customer_id)
+),
+
+spell_starts as (
+    select
+        *,
+        case
+            when previous_order_date is null then 1
+            when order_date > previous_order_date + $window_days::integer then 1
+            when previous_order_date <= explicit_churn_date and order_date > explicit_churn_date then 1
+            else 0
+        end as is_spell_start
+    from order_days_with_previous
+),
+
+numbered as (
+    select
+        *,
+        sum(is_spell_start) over (
+            partition by customer_id order by order_date rows unbounded preceding
+        ) as spell_number
+    from spell_starts
+),
+
+spells as (
+    select
+        customer_id,
+        spell_number,
+        min(order_date) as spell_start,
+        max(order_date) as last_order_date,
+        sum(orders) as orders,
+        sum(revenue) as revenue,
+        arg_max(revenue_trailing_12_months, order_date) as revenue_last_12_months,
+        any_value(explicit_churn_date) as explicit_churn_date
+    from numbered
+    group by customer_id, spell_number
+),
+
+with_next as (
+    select
+        *,
+        lead(spell_start) over (partition by customer_id order by spell_number) as next_spell_start
+    from spells
+),
+
+final as (
+    select
+        customer_id,
+        spell_number::integer as spell_number,
+        spell_start,
+        last_order_date,
+        orders,
+        revenue,
+        revenue_last_12_months,
+        case
+            when explicit_churn_date >= spell_start
+                and (next_spell_start is null or next_spell_start > explicit_churn_date)
+                then explicit_churn_date
+            when last_order_date + $window_days::integer <= $as_of::date
+                then last_order_date + $window_days::integer
+        end as churn_date
+    from with_next
+)
+
+select
+    *,
+    churn_date is not null as is_churned
+from final
+order by customer_id, spell_number

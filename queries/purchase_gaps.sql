@@ -1,0 +1,29 @@
+-- purchase_gaps: how many days pass between a customer's consecutive order days, up to the
+-- as-of date; the basis of the suggested inactivity window W.
+-- Parameters: $as_of (date).
+with
+
+order_days as (
+    select distinct customer_id, order_date
+    from orders
+    where order_date <= $as_of::date
+),
+
+gaps as (
+    select
+        order_date - lag(order_date) over (partition by customer_id order by order_date) as gap_days
+    from order_days
+),
+
+final as (
+    select
+        count(gap_days) as repeat_purchases,
+        quantile_cont(gap_days, 0.5) as median_gap_days,
+        quantile_cont(gap_days, 0.75) as p75_gap_days,
+        quantile_cont(gap_days, 0.9) as p90_gap_days,
+        quantile_cont(gap_days, 0.95) as p95_gap_days
+    from gaps
+    where gap_days is not null
+)
+
+select * from final

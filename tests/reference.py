@@ -1,0 +1,88 @@
+"""A plain-Python reference implementation of the churn semantics of docs/metrics.md.
+
+Written independently of the SQL (loops, no windows) so that tests can compare the two on
+random and demo data. Slow; only for tests.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass
+class Spell:
+    customer_id: str
+    number: int
+    start: date
+    last_order: date
+    churn_date: date | None
+
+
+def spells(
+    orders: list[tuple[str, date]], as_of: date, window_days: int, explicit_churn: dict[str, date] | None = None
+) -> list[Spell]:
+    explicit_churn = explicit_churn or {}
+    days_by_customer: dict[str, set[date]] = defaultdict(set)
+    for customer_id, order_date in orders:
+        if order_date <= as_of:
+            days_by_customer[customer_id].add(order_date)
+    result: list[Spell] = []
+    for customer_id, days in sorted(days_by_customer.items()):
+        explicit = explicit_churn.get(customer_id)
+        if explicit is not None and explicit > as_of:
+            explicit = None
+        stretches: list[list[date]] = []
+        for day in sorted(days):
+            if stretches:
+                previous = stretches[-1][-1]
+                silent_too_long = (day - previous).days > window_days
+                crosses_explicit = explicit is not None and previous <= explicit < day
+                if not silent_too_long and not crosses_explicit:
+                    stretches[-1].append(day)
+                    continue
+            stretches.append([day])
+        for index, stretch in enumerate(stretches):
+            is_last = index == len(stretches) - 1
+            next_start = None if is_last else stretches[index + 1][0]
+            churn: date | None = None
+            if explicit is not None and stretch[0] <= explicit and (next_start is None or next_start > explicit):
+                churn = explicit
+            elif stretch[-1] + timedelta(days=window_days) <= as_of:
+                churn = stretch[-1] + timedelta(days=window_days)
+            result.append(Spell(customer_id, index + 1, stretch[0], stretch[-1], churn))
+    return result
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def monthly_flows(all_spells: list[Spell], as_of: date) -> list[dict[str, object]]:
+    """Per month, counted straight from the definitions (no running sums)."""
+    if not all_spells:
+        return []
+    start = month_start(min(s.start for s in all_spells))
+    rows = []
+    while start <= as_of:
+        end = next_month(start)
+        at_start = sum(1 for s in all_spells if s.start < start and (s.churn_date is None or s.churn_date >= start))
+        rows.append(
+            {
+                "period_start": start,
+                "customers_at_start": at_start,
+                "new": sum(1 for s in all_spells if s.number == 1 and start <= s.start < end),
+                "reactivated": sum(1 for s in all_spells if s.number > 1 and start <= s.start < end),
+                "churned": sum(
+                    1 for s in all_spells if s.churn_date and start <= s.churn_date < end and s.start < start
+                ),
+                "churned_total": sum(1 for s in all_spells if s.churn_date and start <= s.churn_date < end),
+            }
+        )
+        start = end
+    return rows

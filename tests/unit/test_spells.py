@@ -1,0 +1,97 @@
+"""customer_spells and customer_facts on the tiny fixture (W = 30 days, as of 2024-06-30)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from churn.workspace import Workspace
+from tests.conftest import TINY_AS_OF
+
+
+def spells_of(workspace: Workspace) -> dict[tuple[str, int], tuple[date, date, date | None]]:
+    rows = workspace.con.execute(
+        "select customer_id, spell_number, spell_start, last_order_date, churn_date from customer_spells"
+    ).fetchall()
+    return {(c, n): (start, last, churn) for c, n, start, last, churn in rows}
+
+
+def test_spells_worked_by_hand(tiny: Workspace) -> None:
+    d = date
+    assert spells_of(tiny) == {
+        # Dec 15 + 30 days = Jan 14.
+        ("H", 1): (d(2023, 12, 15), d(2023, 12, 15), d(2024, 1, 14)),
+        # Gaps of 27 and 29 days stay in one spell; Mar 1 + 30 = Mar 31.
+        ("A", 1): (d(2024, 1, 5), d(2024, 3, 1), d(2024, 3, 31)),
+        # A single order: Jan 10 + 30 = Feb 9.
+        ("B", 1): (d(2024, 1, 10), d(2024, 1, 10), d(2024, 2, 9)),
+        # Jan 15 -> Feb 14 is exactly W = 30 days: the same spell. Feb 14 + 30 = Mar 15.
+        ("C", 1): (d(2024, 1, 15), d(2024, 2, 14), d(2024, 3, 15)),
+        # May 20 is 96 days after Feb 14: won back. May 20 + 30 = Jun 19 <= as-of.
+        ("C", 2): (d(2024, 5, 20), d(2024, 5, 20), d(2024, 6, 19)),
+        # Jan 31 + 30 = Mar 1, the first day of a period.
+        ("D", 1): (d(2024, 1, 31), d(2024, 1, 31), d(2024, 3, 1)),
+        # Still active: Jun 15 + 30 = Jul 15 is after the as-of date; the explicit churn
+        # date Aug 1 is after the as-of date too, so it is ignored.
+        ("E", 1): (d(2024, 2, 10), d(2024, 6, 15), None),
+        # A return (-50) is an order day like any other: Mar 20 + 30 = Apr 19.
+        ("F", 1): (d(2024, 3, 10), d(2024, 3, 20), d(2024, 4, 19)),
+        ("G", 1): (d(2024, 6, 20), d(2024, 6, 20), None),
+        # The Jul 5 order is after the as-of date and ignored: Apr 10 + 30 = May 10.
+        ("I", 1): (d(2024, 4, 10), d(2024, 4, 10), d(2024, 5, 10)),
+        # Explicit churn date Mar 25 replaces Mar 10 + 30 = Apr 9.
+        ("J", 1): (d(2024, 1, 20), d(2024, 3, 10), d(2024, 3, 25)),
+        # May 1 + 30 = May 31: starts and churns in the same month.
+        ("K", 1): (d(2024, 5, 1), d(2024, 5, 1), d(2024, 5, 31)),
+    }
+
+
+def test_revenue_last_12_months(tiny: Workspace) -> None:
+    rows = dict(
+        tiny.con.execute(
+            "select customer_id || spell_number, revenue_last_12_months from customer_spells"
+        ).fetchall()
+    )
+    assert rows["A1"] == 300  # 3 x 100
+    assert rows["F1"] == 150  # 200 - 50 (return)
+    # C's second spell: 70 on May 20 plus the 365 days before it (Jan 15 and Feb 14): 3 x 70.
+    assert rows["C2"] == 210
+    assert rows["I1"] == 120  # the 999 after the as-of date does not count
+
+
+def test_customer_facts(tiny: Workspace) -> None:
+    facts = tiny.con.execute("select * from customer_facts").df().set_index("customer_id")
+    assert list(facts.index) == list("ABCDEFGHIJK")
+    assert sorted(facts.index[facts["is_active"]]) == ["E", "G"]
+    assert facts.loc["C", "spells"] == 2 and facts.loc["C", "times_won_back"] == 1
+    # C is churned again after being won back: its latest spell's churn date counts.
+    assert pd.Timestamp(facts.loc["C", "churn_date"]).date() == date(2024, 6, 19)
+    assert facts.loc["A", "churn_reason"] == "Price too high"
+    assert facts.loc["I", "revenue"] == 120
+    assert facts.loc["I", "orders"] == 1
+
+
+def test_customer_status(tiny: Workspace) -> None:
+    status = tiny.query("customer_status").iloc[0]
+    assert status["customers"] == 11
+    assert status["active_customers"] == 2  # E and G
+    assert status["churned_customers"] == 9
+    assert status["won_back_customers"] == 1  # C
+    # 300 + 50 + 210 + 60 + 180 + 150 + 25 + 80 + 120 + 270 + 40
+    assert status["revenue"] == 1485
+
+
+def test_wider_window_merges_spells(tiny: Workspace) -> None:
+    tiny.ensure_facts(TINY_AS_OF, 100)
+    spells = spells_of(tiny)
+    # With W = 100 the 96-day gap of C no longer breaks the spell; May 20 + 100 > as-of.
+    assert spells[("C", 1)] == (date(2024, 1, 15), date(2024, 5, 20), None)
+    assert ("C", 2) not in spells
+
+
+@pytest.mark.parametrize("window_days", [0, 3651])
+def test_window_out_of_range_is_refused(tiny: Workspace, window_days: int) -> None:
+    with pytest.raises(ValueError, match="inactivity window"):
+        tiny.ensure_facts(TINY_AS_OF, window_days)
