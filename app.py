@@ -13,7 +13,15 @@ workspace = session_workspace()
 settings = sidebar_settings(workspace)
 workspace.ensure_facts(settings.as_of, settings.window_days)
 
-pages = [
-    st.Page("pages/overview.py", title=t("page.overview"), url_path="overview", icon=":material/dashboard:", default=True),
-]
-st.navigation(pages).run()
+overview = st.Page("pages/overview.py", title=t("page.overview"), url_path="overview", icon=":material/dashboard:")
+pages = [overview]
+
+
+def open_overview() -> None:
+    """The root URL: go to /overview, keeping the settings in the query string."""
+    st.switch_page(overview, query_params=settings.to_query_params())
+
+
+# The default page is served at "/", which would leave no "/overview" URL; it only redirects.
+root = st.Page(open_overview, title=t("page.overview"), url_path="home", default=True, visibility="hidden")
+st.navigation([root, *pages]).run()

@@ -9,7 +9,7 @@ locked so that no query can loosen it.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def open_connection(
     return con
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_sql(name: str) -> str:
     """The text of ``queries/<name>.sql``; ``name`` must be a plain file stem."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
@@ -88,9 +88,7 @@ def _bind(sql: str, params: dict[str, Any] | None) -> dict[str, Any]:
     return {key: given[key] for key in wanted}
 
 
-def run_query(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
-) -> pd.DataFrame:
+def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run ``queries/<name>.sql`` with its named parameters bound; return a DataFrame."""
     sql = load_sql(name)
     try:
@@ -99,9 +97,7 @@ def run_query(
         raise translate_error(error, name) from error
 
 
-def build_table(
-    con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None
-) -> None:
+def build_table(con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None) -> None:
     """(Re)create ``table`` from the result of ``queries/<name>.sql``."""
     sql = load_sql(name)
     try:
@@ -125,7 +121,9 @@ def translate_error(error: Exception, context: str) -> QueryError:
             error,
         )
     if isinstance(error, duckdb.InterruptException):
-        return QueryError(f"The computation '{context}' was stopped.", "It took too long; try again with less data.", error)
+        return QueryError(
+            f"The computation '{context}' was stopped.", "It took too long; try again with less data.", error
+        )
     if isinstance(error, duckdb.PermissionException):
         return QueryError(
             "That file cannot be read here.",
@@ -134,4 +132,6 @@ def translate_error(error: Exception, context: str) -> QueryError:
         )
     if isinstance(error, duckdb.ConversionException):
         return QueryError(f"A value could not be converted in '{context}': {text}", "Check the column mapping.", error)
-    return QueryError(f"The computation '{context}' failed: {text}", "If this persists, report it with the file you used.", error)
+    return QueryError(
+        f"The computation '{context}' failed: {text}", "If this persists, report it with the file you used.", error
+    )

@@ -157,7 +157,7 @@ def t(key: str, **values: object) -> str:
 def format_int(value: float | int | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{int(round(value)):,}"
+    return f"{round(value):,}"
 
 
 def format_percent(value: float | None, digits: int = 1) -> str:

@@ -43,8 +43,29 @@ REQUIRED_ROLES = {"orders": ("customer_id", "order_date", "amount"), "customers"
 
 # Header names per role, compared after lower-casing and removing spaces, '_' and '-'.
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "customer_id": ("customerid", "customer", "custid", "clientid", "memberid", "客户编号", "客户id", "客户", "会员号", "会员id"),
-    "order_date": ("orderdate", "date", "invoicedate", "purchasedate", "transactiondate", "订单日期", "日期", "下单时间", "交易日期"),
+    "customer_id": (
+        "customerid",
+        "customer",
+        "custid",
+        "clientid",
+        "memberid",
+        "客户编号",
+        "客户id",
+        "客户",
+        "会员号",
+        "会员id",
+    ),
+    "order_date": (
+        "orderdate",
+        "date",
+        "invoicedate",
+        "purchasedate",
+        "transactiondate",
+        "订单日期",
+        "日期",
+        "下单时间",
+        "交易日期",
+    ),
     "amount": ("amount", "revenue", "sales", "total", "orderamount", "金额", "销售额", "实付金额", "订单金额"),
     "order_id": ("orderid", "invoice", "invoiceno", "ordernumber", "订单号", "订单编号"),
     "quantity": ("quantity", "qty", "数量"),
@@ -142,7 +163,9 @@ def load_csv(
             {"path": str(path)},
         )
     except duckdb.Error as error:
-        raise ImportProblem(f"{path.name}: the file could not be read as CSV ({str(error).splitlines()[0]}).") from error
+        raise ImportProblem(
+            f"{path.name}: the file could not be read as CSV ({str(error).splitlines()[0]})."
+        ) from error
     headers = [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
     mapping = mapping or detect_roles(headers, table)
     missing = [role for role in REQUIRED_ROLES[table] if role not in mapping]
@@ -176,9 +199,7 @@ def load_csv(
         else:
             expression = f"nullif(trim({source}), '')"
         converted.append(f"{expression} as {role}")
-    first_problem = " ".join(
-        f"when {condition} then '{role}\t{reason}'" for role, condition, reason in checks
-    )
+    first_problem = " ".join(f"when {condition} then '{role}\t{reason}'" for role, condition, reason in checks)
     con.execute(
         f"create or replace temp table checked as select *, case {first_problem} else null end as problem from staging"
     )
@@ -188,9 +209,7 @@ def load_csv(
         {"file": path.name},
     )
     con.execute(f"insert into {table} select {', '.join(converted)} from checked where problem is null")
-    rows_read, rows_rejected = con.execute(
-        "select count(*), count(problem) from checked"
-    ).fetchone()  # type: ignore[misc]
+    rows_read, rows_rejected = con.execute("select count(*), count(problem) from checked").fetchone()  # type: ignore[misc]
     con.execute("drop table staging; drop table checked")
     return LoadResult(path.name, table, rows_read, rows_read - rows_rejected, rows_rejected, dict(mapping))
 

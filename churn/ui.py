@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
@@ -88,7 +89,12 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         assert isinstance(as_of, date)
         window_days = int(
             st.number_input(
-                t("sidebar.window"), min_value=1, max_value=3650, step=1, help=t("sidebar.window_help"), key=_key("window")
+                t("sidebar.window"),
+                min_value=1,
+                max_value=3650,
+                step=1,
+                help=t("sidebar.window_help"),
+                key=_key("window"),
             )
         )
         suggestion = workspace.window_suggestion(as_of)
@@ -132,7 +138,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         )
 
     # While a range is being picked the widget holds only its start: keep the full range.
-    date_from, date_to = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (None, None))
+    date_from, date_to = chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (None, None)
     if (date_from, date_to) == (dataset.first_date, dataset.last_date):
         date_from, date_to = None, None
     settings = Settings(
@@ -158,7 +164,16 @@ def _mirror_in_url(settings: Settings) -> None:
 
 
 def current_settings() -> Settings:
-    """The settings the sidebar chose in this run (``app.py`` draws the sidebar first)."""
+    """The settings the sidebar chose in this run (``app.py`` draws the sidebar first).
+
+    On a fresh server, Streamlit's legacy "pages folder" mode runs a file of ``pages/``
+    directly, without ``app.py``, for the first request to its URL (until some run has called
+    ``st.navigation``). The page then has no settings: switch that mode off, as
+    ``st.navigation`` itself does, and rerun so that ``app.py`` runs first.
+    """
+    if "settings" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["settings"]
 
 

@@ -75,7 +75,11 @@ with top[1]:
         border=True,
     )
     st.caption(
-        t("overview.churn_rate_detail", churned=format_int(current.churned), at_start=format_int(current.customers_at_start))
+        t(
+            "overview.churn_rate_detail",
+            churned=format_int(current.churned),
+            at_start=format_int(current.customers_at_start),
+        )
     )
 with top[2]:
     st.metric(

@@ -27,7 +27,12 @@ def test_monthly_figures_worked_by_hand(tiny: Workspace) -> None:
     periods = monthly(tiny)
     got = {
         row.period_start.strftime("%Y-%m"): (
-            row.customers_at_start, row.new, row.reactivated, row.churned, row.churned_total, row.customers_at_end
+            row.customers_at_start,
+            row.new,
+            row.reactivated,
+            row.churned,
+            row.churned_total,
+            row.customers_at_end,
         )
         for row in periods.itertuples()
     }
@@ -63,7 +68,8 @@ def test_active_at_as_of_equals_end_of_last_period(tiny: Workspace) -> None:
 
 def test_quarter_and_year_grains(tiny: Workspace) -> None:
     quarters = tiny.query(
-        "churn_by_period", {"as_of": TINY_AS_OF, "grain": "quarter", "date_from": date(2000, 1, 1), "date_to": TINY_AS_OF}
+        "churn_by_period",
+        {"as_of": TINY_AS_OF, "grain": "quarter", "date_from": date(2000, 1, 1), "date_to": TINY_AS_OF},
     )
     got = [tuple(r) for r in quarters[["customers_at_start", "new", "reactivated", "churned", "churned_total"]].values]
     assert got == [
@@ -136,7 +142,9 @@ def test_sql_matches_reference_on_random_orders(
         create_canonical_tables(con)
         con.executemany("insert into orders (customer_id, order_date, amount) values (?, ?, 1)", dated)
         if explicit_dates:
-            con.executemany("insert into customers (customer_id, churn_date) values (?, ?)", list(explicit_dates.items()))
+            con.executemany(
+                "insert into customers (customer_id, churn_date) values (?, ?)", list(explicit_dates.items())
+            )
         build_facts(con, as_of, window)
         expected_spells = reference.spells(dated, as_of, window, explicit_dates)
         got_spells = con.execute(

@@ -50,9 +50,7 @@ def test_spells_worked_by_hand(tiny: Workspace) -> None:
 
 def test_revenue_last_12_months(tiny: Workspace) -> None:
     rows = dict(
-        tiny.con.execute(
-            "select customer_id || spell_number, revenue_last_12_months from customer_spells"
-        ).fetchall()
+        tiny.con.execute("select customer_id || spell_number, revenue_last_12_months from customer_spells").fetchall()
     )
     assert rows["A1"] == 300  # 3 x 100
     assert rows["F1"] == 150  # 200 - 50 (return)

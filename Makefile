@@ -1,0 +1,53 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint unit app e2e bench demo-data clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## Start the dashboard on the demo dataset at http://localhost:$(PORT)
+run: $(VENV)/.runtime
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+## Lint, then every test: unit, AppTest and browser (Playwright + Debian's chromium)
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/unit
+
+app: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/app
+
+e2e: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/e2e
+
+## Benchmark (see docs/benchmarks.md)
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench
+
+## Regenerate the committed demo dataset (deterministic)
+demo-data:
+	$(PYTHON) data/generate_demo.py
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .hypothesis

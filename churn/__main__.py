@@ -1,0 +1,64 @@
+"""Command line: ``python -m churn report [FILE…] --format json [options]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from churn.db import QueryError, open_connection
+from churn.ingest import ImportProblem, load_files
+from churn.report import build_report
+from churn.settings import GRAINS, LANGUAGES, Settings
+from churn.workspace import Workspace
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m churn", description="Customer churn dashboard tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="Print the churn report of files (or of the demo dataset).")
+    report.add_argument("files", nargs="*", type=Path, help="order files (CSV with a header row); none: demo data")
+    report.add_argument("--format", choices=["json"], default="json", help="output format (default json)")
+    report.add_argument("--as-of", type=date.fromisoformat, help="as-of date YYYY-MM-DD (default: last order date)")
+    report.add_argument("--window", type=int, help="inactivity window W in days (default: suggested from the data)")
+    report.add_argument("--grain", choices=GRAINS, default="month", help="period length (default month)")
+    report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of labels (default en)")
+    return parser
+
+
+def _workspace(files: list[Path]) -> Workspace:
+    if not files:
+        return Workspace.with_demo()
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise ImportProblem(f"File not found: {', '.join(missing)}")
+    resolved = [f.resolve() for f in files]
+    workspace = Workspace(open_connection(sorted({f.parent for f in resolved})))
+    workspace.set_dataset(", ".join(f.name for f in resolved), load_files(workspace.con, resolved))
+    return workspace
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        workspace = _workspace(args.files)
+        dataset = workspace.dataset
+        assert dataset is not None
+        if dataset.last_date is None:
+            raise ImportProblem("The files contain no valid orders (see the rejected rows).")
+        as_of = args.as_of or dataset.last_date
+        window = args.window or workspace.window_suggestion(as_of).days
+        settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang)
+        report = build_report(workspace, settings)
+    except (ImportProblem, QueryError, ValueError) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

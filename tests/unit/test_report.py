@@ -1,0 +1,80 @@
+"""The report command: same figures as the queries, in the documented JSON shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from churn.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_report(capsys, *args: str) -> dict:
+    assert main(["report", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_on_tiny_file(capsys) -> None:
+    report = run_report(
+        capsys, str(ROOT / "tests/data/tiny_orders.csv"), "--as-of", "2024-06-30", "--window", "30", "--grain", "month"
+    )
+    assert report["dataset"] | {"files": None} == {
+        "name": "tiny_orders.csv",
+        "kind": "transactions",
+        "rows_read": 24,
+        "rows_loaded": 24,
+        "rows_rejected": 0,
+        "customers": 11,
+        "orders": 24,
+        # all 24 amounts, including the 999 after the as-of date: 1485 + 999
+        "revenue": 2484.0,
+        "first_date": "2023-12-15",
+        "last_date": "2024-07-05",
+        "files": None,
+    }
+    assert report["settings"]["as_of"] == "2024-06-30"
+    assert report["settings"]["inactivity_days"] == 30
+    periods = {p["period_start"]: p for p in report["churn"]["periods"]}
+    # Without the customers file J has no explicit churn date: Mar 10 + 30 = Apr 9, so J churns
+    # in April, not March: March loses D, C, A (3 of 5), April F and J (2 of 3: E, F, J).
+    assert periods["2024-03-01"]["churned"] == 3
+    assert periods["2024-03-01"]["churn_rate"] == 0.6
+    assert periods["2024-04-01"]["customers_at_start"] == 3
+    assert periods["2024-04-01"]["churned"] == 2
+    assert periods["2024-05-01"]["period_label"] == "2024-05"
+    assert set(periods["2024-05-01"]) >= {
+        "period_start",
+        "customers_at_start",
+        "new",
+        "reactivated",
+        "churned",
+        "churned_total",
+        "churn_rate",
+        "retention_rate",
+        "revenue_lost",
+    }
+
+
+def test_report_on_demo_in_chinese(capsys) -> None:
+    report = run_report(capsys, "--grain", "quarter", "--lang", "zh")
+    assert report["dataset"]["kind"] == "both"
+    assert report["dataset"]["customers"] == 5000
+    assert report["settings"]["inactivity_days"] == 60  # suggested from the data
+    assert report["churn"]["periods"][-1]["period_label"] == "2025年第4季度"
+    periods = report["churn"]["periods"]
+    for before, after in zip(periods, periods[1:], strict=False):
+        assert (
+            before["customers_at_start"] + before["new"] + before["reactivated"] - before["churned_total"]
+            == after["customers_at_start"]
+        )
+
+
+def test_missing_file_is_an_error_not_a_traceback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "churn", "report", "no-such-file.csv"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: File not found: no-such-file.csv"
