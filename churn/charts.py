@@ -11,6 +11,7 @@ FONT_SIZE = 16
 FONT_FAMILY = "Inter, 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 PRIMARY = "#c0392b"  # churn
 SECONDARY = "#2471a3"  # retention, customers
+MUTED = "#aab7b8"  # periods or values to read with care
 TIER_COLOURS = {"platinum": "#7f8c8d", "gold": "#d4ac0d", "iron": "#5d6d7e", "lead": "#a6acaf"}
 CAUSE_COLOURS = {
     "dissatisfaction": "#c0392b",
@@ -38,7 +39,8 @@ def style(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
 
 
 def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
-    """Churn rate per period as a line, numerator and denominator in the hover."""
+    """Churn rate per period as a line, numerator and denominator in the hover; warm-up
+    periods (churn cannot be observed yet) drawn as grey points, apart from the line."""
     data = periods[periods["customers_at_start"] > 0]
     labels = [format_period(pd.Timestamp(start).date(), grain) for start in data["period_start"]]
     hover = [
@@ -49,22 +51,30 @@ def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
             churned=format_int(churned),
             at_start=format_int(at_start),
         )
-        for label, rate, churned, at_start in zip(
-            labels, data["churn_rate"], data["churned"], data["customers_at_start"], strict=True
+        + (("<br>" + t("chart.warm_up_hover")) if warm_up else "")
+        for label, rate, churned, at_start, warm_up in zip(
+            labels, data["churn_rate"], data["churned"], data["customers_at_start"], data["is_warm_up"], strict=True
         )
     ]
-    figure = go.Figure(
-        go.Scatter(
-            x=labels,
-            y=data["churn_rate"],
-            mode="lines+markers",
-            line={"color": PRIMARY, "width": 3},
-            marker={"size": 8},
-            hovertext=hover,
-            hoverinfo="text",
+    warm_up = data["is_warm_up"].to_numpy()
+    figure = go.Figure()
+    for is_warm_up, colour, mode in ((True, MUTED, "markers"), (False, PRIMARY, "lines+markers")):
+        mask = warm_up == is_warm_up
+        figure.add_trace(
+            go.Scatter(
+                x=[label for label, keep in zip(labels, mask, strict=True) if keep],
+                y=data["churn_rate"][mask],
+                mode=mode,
+                line={"color": colour, "width": 3},
+                marker={"size": 8, "color": colour},
+                hovertext=[text for text, keep in zip(hover, mask, strict=True) if keep],
+                hoverinfo="text",
+                name=t("chart.warm_up") if is_warm_up else t("chart.churn_rate"),
+            )
         )
-    )
     style(figure, t("overview.trend_title", grain=t(f"grain.{grain}").lower()))
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
-    figure.update_xaxes(title=t("chart.period"), type="category", nticks=12)
+    figure.update_xaxes(
+        title=t("chart.period"), type="category", categoryorder="array", categoryarray=labels, nticks=12
+    )
     return figure

@@ -39,6 +39,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dataset.demo": "demo data",
         # Overview
         "overview.title": "Overview",
+        "unit.percentage_points": "pp",
         "overview.caption": "Customers lost, kept and won back. Last complete {grain}: {period} (as of {as_of}, W = {window} days).",
         "overview.active": "Active customers",
         "overview.active_help": "Customers whose last order is less than W days before the as-of date ({as_of}). Change since the start of {period}.",
@@ -63,6 +64,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chart.period": "Period",
         "chart.churn_rate": "Churn rate",
         "chart.hover_churn": "{period}<br>Churn rate: {rate}<br>{churned} lost ÷ {at_start} at start",
+        "chart.warm_up": "Warm-up",
+        "chart.warm_up_hover": "Warm-up: within W days of the first order in the data, churn is not fully visible yet.",
+        "overview.warm_up_note": "Grey points: the first W = {window} days of the data, when no customer can have been silent for W days yet, so churn is undercounted.",
         # Errors
         "error.query": "Something went wrong while computing this view: {message} {hint}",
         # Tiers and causes (names used across pages)
@@ -98,6 +102,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "grain.year": "年",
         "dataset.demo": "演示数据",
         "overview.title": "概览",
+        "unit.percentage_points": "个百分点",
         "overview.caption": "流失、保持与赢回的客户。最近一个完整{grain}：{period}（截止 {as_of}，W = {window} 天）。",
         "overview.active": "活跃客户",
         "overview.active_help": "最后一次购买距截止日期（{as_of}）不足 W 天的客户。变化量相对于 {period} 期初。",
@@ -121,6 +126,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chart.period": "周期",
         "chart.churn_rate": "流失率",
         "chart.hover_churn": "{period}<br>流失率：{rate}<br>流失 {churned} ÷ 期初 {at_start}",
+        "chart.warm_up": "预热期",
+        "chart.warm_up_hover": "预热期：距数据中第一笔订单不足 W 天，流失尚未完全显现。",
+        "overview.warm_up_note": "灰色点：数据开始后的前 W = {window} 天，尚无客户可能沉默满 W 天，流失被低估。",
         "error.query": "计算此视图时出错：{message} {hint}",
         "tier.platinum": "白金",
         "tier.gold": "黄金",

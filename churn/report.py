@@ -81,6 +81,7 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
         "period_start",
         "period_end",
         "is_complete",
+        "is_warm_up",
         "customers_at_start",
         "new",
         "reactivated",

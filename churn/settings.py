@@ -35,7 +35,13 @@ class Settings:
     def period_params(self, first_date: date) -> dict[str, object]:
         """The parameters of ``queries/churn_by_period.sql`` for these settings."""
         date_from, date_to = self.query_window(first_date)
-        return {"as_of": self.as_of, "grain": self.grain, "date_from": date_from, "date_to": date_to}
+        return {
+            "as_of": self.as_of,
+            "window_days": self.window_days,
+            "grain": self.grain,
+            "date_from": date_from,
+            "date_to": date_to,
+        }
 
     def to_query_params(self) -> dict[str, str]:
         params = {

@@ -89,14 +89,16 @@ def _monthly_churn_probability(months_of_tenure: int, base: float) -> float:
     return base * 0.7
 
 
-def generate() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """Return (orders, customers) rows, deterministic for ``SEED``."""
-    rng = random.Random(SEED)
+def generate(
+    n_customers: int = N_CUSTOMERS, seed: int = SEED
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Return (orders, customers) rows, deterministic for a given size and seed."""
+    rng = random.Random(seed)
     orders: list[dict[str, object]] = []
     customers: list[dict[str, object]] = []
     order_number = 100000
-    for index in range(1, N_CUSTOMERS + 1):
-        customer_id = f"C{index:05d}"
+    for index in range(1, n_customers + 1):
+        customer_id = f"C{index:05d}"  # leading zeros: ids are text
         region = rng.choices(REGIONS, REGION_WEIGHTS)[0]
         segment = rng.choices(SEGMENTS, SEGMENT_WEIGHTS)[0]
         home_channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]

@@ -53,7 +53,7 @@ def signed(value: float | None, unit: str = "") -> str | None:
 
 def points(current_rate: float | None, previous_rate: float | None) -> str | None:
     difference = change(current_rate, previous_rate)
-    return None if difference is None else signed(difference * 100, " pp")
+    return None if difference is None else signed(difference * 100, " " + t("unit.percentage_points"))
 
 
 top = st.columns(3)
@@ -137,3 +137,5 @@ st.caption(
     )
 )
 st.plotly_chart(churn_rate_trend(periods, settings.grain), config={"displaylogo": False})
+if periods["is_warm_up"].any():
+    st.caption(t("overview.warm_up_note", window=settings.window_days))

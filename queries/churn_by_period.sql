@@ -8,7 +8,9 @@
 --   churn_rate         = churned / customers_at_start;  retention_rate = 1 - churn_rate
 --   revenue_lost       = revenue in the 365 days up to their last order, of churned_total
 -- Invariant: customers_at_start + new + reactivated - churned_total = next customers_at_start.
--- Parameters: $as_of (date), $grain ('month' | 'quarter' | 'year'), $date_from, $date_to.
+-- is_warm_up: the period starts within W days of the first order in the data, so churn in it
+-- is undercounted (no one can be W days silent yet) and "new" includes the existing base.
+-- Parameters: $as_of (date), $window_days, $grain ('month' | 'quarter' | 'year'), $date_from, $date_to.
 with
 
 spells as (
@@ -79,6 +81,7 @@ final as (
         period_start,
         period_end,
         period_end <= $as_of::date + 1 as is_complete,
+        period_start < (select min(spell_start) from spells) + $window_days::integer as is_warm_up,
         customers_at_start::bigint as customers_at_start,
         new::bigint as new,
         reactivated::bigint as reactivated,

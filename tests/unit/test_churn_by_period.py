@@ -14,12 +14,13 @@ from churn.facts import build_facts
 from churn.ingest import create_canonical_tables
 from churn.workspace import Workspace
 from tests import reference
-from tests.conftest import TINY_AS_OF
+from tests.conftest import TINY_AS_OF, TINY_WINDOW
 
 
 def monthly(workspace: Workspace, date_from: date = date(2000, 1, 1), date_to: date = TINY_AS_OF) -> pd.DataFrame:
     return workspace.query(
-        "churn_by_period", {"as_of": TINY_AS_OF, "grain": "month", "date_from": date_from, "date_to": date_to}
+        "churn_by_period",
+        {"as_of": TINY_AS_OF, "window_days": TINY_WINDOW, "grain": "month", "date_from": date_from, "date_to": date_to},
     )
 
 
@@ -59,6 +60,8 @@ def test_monthly_figures_worked_by_hand(tiny: Workspace) -> None:
     assert lost["2024-05"] == 120 + 40  # I + K
     assert lost["2024-06"] == 210  # C: 3 x 70 within the 365 days up to May 20
     assert periods["is_complete"].all()  # June ends on Jul 1 = as-of + 1 day
+    # First order Dec 15 + W 30 = Jan 14: December and January start before it.
+    assert list(periods["is_warm_up"]) == [True, True, False, False, False, False, False]
 
 
 def test_active_at_as_of_equals_end_of_last_period(tiny: Workspace) -> None:
@@ -69,7 +72,13 @@ def test_active_at_as_of_equals_end_of_last_period(tiny: Workspace) -> None:
 def test_quarter_and_year_grains(tiny: Workspace) -> None:
     quarters = tiny.query(
         "churn_by_period",
-        {"as_of": TINY_AS_OF, "grain": "quarter", "date_from": date(2000, 1, 1), "date_to": TINY_AS_OF},
+        {
+            "as_of": TINY_AS_OF,
+            "window_days": TINY_WINDOW,
+            "grain": "quarter",
+            "date_from": date(2000, 1, 1),
+            "date_to": TINY_AS_OF,
+        },
     )
     got = [tuple(r) for r in quarters[["customers_at_start", "new", "reactivated", "churned", "churned_total"]].values]
     assert got == [
@@ -78,7 +87,14 @@ def test_quarter_and_year_grains(tiny: Workspace) -> None:
         (2, 3, 1, 1, 4),  # 2024 Q2: I G K new, C back; of E F at start only F churns; F I K C in total
     ]
     years = tiny.query(
-        "churn_by_period", {"as_of": TINY_AS_OF, "grain": "year", "date_from": date(2000, 1, 1), "date_to": TINY_AS_OF}
+        "churn_by_period",
+        {
+            "as_of": TINY_AS_OF,
+            "window_days": TINY_WINDOW,
+            "grain": "year",
+            "date_from": date(2000, 1, 1),
+            "date_to": TINY_AS_OF,
+        },
     )
     assert list(years["customers_at_start"]) == [0, 1]
     assert list(years["churned"]) == [0, 1]  # only H was there at the start of 2024
@@ -97,7 +113,14 @@ def test_flow_invariant_on_demo(demo: Workspace) -> None:
             as_of = date(2025, 12, 31)
             demo.ensure_facts(as_of, window)
             periods = demo.query(
-                "churn_by_period", {"as_of": as_of, "grain": grain, "date_from": date(2000, 1, 1), "date_to": as_of}
+                "churn_by_period",
+                {
+                    "as_of": as_of,
+                    "window_days": window,
+                    "grain": grain,
+                    "date_from": date(2000, 1, 1),
+                    "date_to": as_of,
+                },
             )
             flow = periods["customers_at_start"] + periods["new"] + periods["reactivated"] - periods["churned_total"]
             assert (flow.iloc[:-1].values == periods["customers_at_start"].iloc[1:].values).all()
@@ -111,7 +134,8 @@ def test_demo_matches_reference_implementation(demo: Workspace) -> None:
     expected = reference.monthly_flows(reference.spells(orders, as_of, window), as_of)
     demo.ensure_facts(as_of, window)
     periods = demo.query(
-        "churn_by_period", {"as_of": as_of, "grain": "month", "date_from": date(2000, 1, 1), "date_to": as_of}
+        "churn_by_period",
+        {"as_of": as_of, "window_days": window, "grain": "month", "date_from": date(2000, 1, 1), "date_to": as_of},
     )
     columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
     got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]
@@ -154,7 +178,9 @@ def test_sql_matches_reference_on_random_orders(
         if not expected_spells:
             return
         periods = run_query(
-            con, "churn_by_period", {"as_of": as_of, "grain": "month", "date_from": date(2000, 1, 1), "date_to": as_of}
+            con,
+            "churn_by_period",
+            {"as_of": as_of, "window_days": window, "grain": "month", "date_from": date(2000, 1, 1), "date_to": as_of},
         )
         columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
         got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_report_on_demo_in_chinese(capsys) -> None:
     assert report["settings"]["inactivity_days"] == 60  # suggested from the data
     assert report["churn"]["periods"][-1]["period_label"] == "2025年第4季度"
     periods = report["churn"]["periods"]
-    for before, after in zip(periods, periods[1:], strict=False):
+    for before, after in itertools.pairwise(periods):
         assert (
             before["customers_at_start"] + before["new"] + before["reactivated"] - before["churned_total"]
             == after["customers_at_start"]

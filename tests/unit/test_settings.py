@@ -34,6 +34,7 @@ def test_reversed_range_is_refused() -> None:
 def test_period_params_default_to_all_history() -> None:
     assert DEFAULTS.period_params(date(2023, 1, 1)) == {
         "as_of": date(2025, 12, 31),
+        "window_days": 60,
         "grain": "month",
         "date_from": date(2023, 1, 1),
         "date_to": date(2025, 12, 31),
