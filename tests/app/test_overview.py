@@ -100,3 +100,15 @@ def test_as_of_before_any_complete_period_explains_itself() -> None:
     at = new_app({"as_of": "2023-01-20"})
     assert not at.exception
     assert "no complete month" in at.info[0].value
+
+
+def test_every_page_file_renders() -> None:
+    from pathlib import Path
+
+    at = new_app()
+    pages = sorted(Path(__file__).resolve().parents[2].glob("pages/*.py"))
+    assert pages
+    for page in pages:
+        at.switch_page(f"pages/{page.name}").run()
+        assert not at.exception, page.name
+        assert not at.error, page.name

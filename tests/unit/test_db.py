@@ -66,3 +66,18 @@ def test_errors_are_translated(tmp_path: Path) -> None:
 
 def test_quote_identifier() -> None:
     assert quote_identifier('a"; drop table x; --') == '"a""; drop table x; --"'
+
+
+def test_runaway_query_is_interrupted_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import churn.db
+    import churn.workspace
+    from churn.workspace import Workspace
+
+    workspace = Workspace(open_connection([tmp_path]))
+    monkeypatch.setattr(churn.workspace, "QUERY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(churn.db, "load_sql", lambda name: "select count(*) from range(1000000000000) a")
+    with pytest.raises(QueryError) as raised:
+        workspace.query("runaway")
+    assert raised.value.message == "The computation 'runaway' was stopped."
+    # The connection still works afterwards.
+    assert workspace.con.execute("select 42").fetchone() == (42,)
