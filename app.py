@@ -11,7 +11,7 @@ st.set_page_config(page_title="Customer churn dashboard", page_icon=":material/m
 
 workspace = session_workspace()
 settings = sidebar_settings(workspace)
-workspace.ensure_facts(settings.as_of, settings.window_days)
+workspace.ensure_derived(settings)
 
 overview = st.Page("pages/overview.py", title=t("page.overview"), url_path="overview", icon=":material/dashboard:")
 pages = [overview]

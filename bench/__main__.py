@@ -44,7 +44,7 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
 
 
 def overview_queries(workspace: Workspace, settings: Settings, first_date: date) -> None:
-    workspace.query("customer_status")
+    workspace.query("customer_status", settings.filter_params())
     workspace.query("churn_by_period", settings.period_params(first_date))
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 
 from churn.db import build_table, run_query
+from churn.tiers import TierRule
 
 MIN_WINDOW_DAYS = 1
 MAX_WINDOW_DAYS = 3650
@@ -31,6 +32,11 @@ def build_facts(con: duckdb.DuckDBPyConnection, as_of: date, window_days: int) -
         raise ValueError(f"The inactivity window must be {MIN_WINDOW_DAYS}-{MAX_WINDOW_DAYS} days, not {window_days}.")
     build_table(con, "customer_spells", "customer_spells", {"as_of": as_of, "window_days": window_days})
     build_table(con, "customer_facts", "customer_facts", {"as_of": as_of})
+
+
+def build_tiers(con: duckdb.DuckDBPyConnection, as_of: date, rule: TierRule) -> None:
+    """(Re)build ``customer_tiers``: every ranked customer's value and pyramid tier."""
+    build_table(con, "customer_tiers", "customer_tiers", rule.params(as_of))
 
 
 def suggest_window(con: duckdb.DuckDBPyConnection, as_of: date) -> WindowSuggestion:

@@ -38,6 +38,7 @@ CUSTOMER_COLUMNS: dict[str, str] = {
     "churn_category": "varchar",
     "region": "varchar",
     "segment": "varchar",
+    "total_revenue": "double",
 }
 REQUIRED_ROLES = {"orders": ("customer_id", "order_date", "amount"), "customers": ("customer_id",)}
 
@@ -80,6 +81,7 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "churn_reason": ("churnreason", "reason", "流失原因", "原因"),
     "churn_category": ("churncategory", "reasoncategory", "流失类别"),
     "segment": ("segment", "客户类型", "细分"),
+    "total_revenue": ("totalrevenue", "totalspend", "lifetimerevenue", "totalsales", "累计消费", "消费总额", "总收入"),
 }
 
 DATE_FORMATS = ["%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"]

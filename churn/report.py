@@ -37,7 +37,7 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     if dataset is None:
         raise ValueError("No dataset is loaded.")
     set_language(settings.lang)
-    workspace.ensure_facts(settings.as_of, settings.window_days)
+    workspace.ensure_derived(settings)
     report: dict[str, Any] = {
         "dataset": {
             "name": dataset.name,
@@ -98,7 +98,7 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
         row["period_label"] = format_period(date.fromisoformat(row["period_start"]), settings.grain)
         row["revenue_lost"] = round(row["revenue_lost"], 2)
         rows.append(row)
-    status = workspace.query("customer_status").iloc[0]
+    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
     report["churn"] = {
         "active_customers": int(status["active_customers"]),
         "churned_customers": int(status["churned_customers"]),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from churn.facts import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
+from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 
 GRAINS = ("month", "quarter", "year")
 LANGUAGES = ("en", "zh")
@@ -27,12 +28,14 @@ class Settings:
     date_from: date | None = None
     date_to: date | None = None
     lang: str = "en"
+    tier_rule: TierRule = TierRule()
+    tier_filter: tuple[str, ...] = ()
 
     def query_window(self, first_date: date) -> tuple[date, date]:
         """The date range of periods shown: the chosen range, or all data up to the as-of date."""
         return (self.date_from or first_date, self.date_to or self.as_of)
 
-    def period_params(self, first_date: date) -> dict[str, object]:
+    def period_params(self, first_date: date, dimension: str = "all") -> dict[str, object]:
         """The parameters of ``queries/churn_by_period.sql`` for these settings."""
         date_from, date_to = self.query_window(first_date)
         return {
@@ -41,7 +44,13 @@ class Settings:
             "grain": self.grain,
             "date_from": date_from,
             "date_to": date_to,
+            "dimension": dimension,
+            "tiers": list(self.tier_filter),
         }
+
+    def filter_params(self) -> dict[str, object]:
+        """The filter parameters every customer-level query takes (``$tiers``; empty = all)."""
+        return {"tiers": list(self.tier_filter)}
 
     def to_query_params(self) -> dict[str, str]:
         params = {
@@ -54,6 +63,12 @@ class Settings:
             params["from"] = self.date_from.isoformat()
         if self.date_to:
             params["to"] = self.date_to.isoformat()
+        if self.tier_rule != TierRule():
+            params["tiers"] = self.tier_rule.to_text()
+            params["basis"] = self.tier_rule.basis
+            params["tier_window"] = self.tier_rule.window
+        if self.tier_filter:
+            params["tier_filter"] = ",".join(self.tier_filter)
         return params
 
 
@@ -100,6 +115,22 @@ def settings_from_query_params(params: dict[str, str], defaults: Settings) -> tu
                 settings = replace(settings, **{attribute: value})
             else:
                 problems.append(key)
+    if {"tiers", "basis", "tier_window"} & params.keys():
+        try:
+            shares = TierRule.shares_from_text(params["tiers"]) if "tiers" in params else settings.tier_rule.shares
+            basis = params.get("basis", settings.tier_rule.basis)
+            window = params.get("tier_window", settings.tier_rule.window)
+            if basis not in BASES or window not in VALUE_WINDOWS:
+                raise TierRuleError(basis)
+            settings = replace(settings, tier_rule=TierRule(shares, basis, window))
+        except (TierRuleError, ValueError):
+            problems.append("tiers")
+    if "tier_filter" in params:
+        chosen = tuple(tier for tier in TIERS if tier in params["tier_filter"].split(","))
+        if chosen and len(chosen) == len(params["tier_filter"].split(",")):
+            settings = replace(settings, tier_filter=chosen)
+        else:
+            problems.append("tier_filter")
     if settings.date_from and settings.date_to and settings.date_from > settings.date_to:
         settings = replace(settings, date_from=defaults.date_from, date_to=defaults.date_to)
         problems += ["from", "to"]

@@ -15,9 +15,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from churn.db import QueryError, open_connection, run_query
-from churn.facts import WindowSuggestion, build_facts, suggest_window
+from churn.db import QueryError, build_table, open_connection, run_query
+from churn.facts import WindowSuggestion, build_facts, build_tiers, suggest_window
 from churn.ingest import LoadResult, load_demo
+from churn.settings import Settings
+from churn.tiers import TierRule, migration_params
 
 QUERY_TIMEOUT_SECONDS = 60.0
 
@@ -55,6 +57,7 @@ class Workspace:
         self.con = con
         self._lock = threading.RLock()
         self._facts_key: tuple[date, int] | None = None
+        self._tiers_key: tuple[date, TierRule] | None = None
         self.dataset: DatasetInfo | None = None
         self._window_suggestion: dict[date, WindowSuggestion] = {}
 
@@ -72,6 +75,7 @@ class Workspace:
         """Record which dataset the canonical tables now hold; facts must be rebuilt."""
         with self._lock:
             self._facts_key = None
+            self._tiers_key = None
             self._window_suggestion.clear()
             summary = self.query("dataset_summary").iloc[0]
             has_orders = int(summary["orders"]) > 0
@@ -95,12 +99,35 @@ class Workspace:
                 self._window_suggestion[as_of] = suggest_window(self.con, as_of)
             return self._window_suggestion[as_of]
 
-    def ensure_facts(self, as_of: date, window_days: int) -> None:
-        """Build the derived tables unless they already match these settings."""
+    def ensure_facts(self, as_of: date, window_days: int, tier_rule: TierRule | None = None) -> None:
+        """Build the derived tables (spells, facts, tiers) unless they already match these settings."""
+        rule = tier_rule or TierRule()
         with self._lock:
             if self._facts_key != (as_of, window_days):
                 build_facts(self.con, as_of, window_days)
                 self._facts_key = (as_of, window_days)
+            if self._tiers_key != (as_of, rule):
+                build_tiers(self.con, as_of, rule)
+                self._tiers_key = (as_of, rule)
+
+    def has_costs(self) -> bool:
+        """Whether every order has a cost, so that margin can be a tier basis."""
+        with self._lock:
+            orders, costs = self.con.execute("select count(*), count(cost) from orders").fetchone()  # type: ignore[misc]
+            return bool(orders) and orders == costs
+
+    def ensure_derived(self, settings: Settings) -> None:
+        """Build the derived tables for the settings of this view."""
+        self.ensure_facts(settings.as_of, settings.window_days, settings.tier_rule)
+
+    def tier_migration(
+        self, rule: TierRule, before: tuple[date, date], after: tuple[date, date]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Tier moves between two value windows: (matrix of counts, customers who dropped)."""
+        with self._lock:
+            build_table(self.con, "tiers_before", "customer_tiers", migration_params(rule, before))
+            build_table(self.con, "tiers_after", "customer_tiers", migration_params(rule, after))
+            return self.query("tier_migration"), self.query("tier_drops")
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""

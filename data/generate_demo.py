@@ -66,6 +66,7 @@ REASONS = {
 }
 CAUSE_WEIGHTS = {"dissatisfaction": 0.45, "competitor": 0.3, "forced": 0.17, "other": 0.08}
 SHARE_WITH_REASON = 0.62
+COST_TO_SERVE = 9.0
 WIN_BACK_PROBABILITY = 0.18
 
 
@@ -124,7 +125,9 @@ def generate(
             if is_return:
                 amount = -amount
                 quantity = -quantity
-            cost = round(amount * (1 - CATEGORY_MARGIN[category]) * rng.uniform(0.9, 1.1), 2)
+            # Cost of goods plus a fixed cost to serve each order (picking, shipping, support):
+            # small, frequent orders can cost more than they earn.
+            cost = round(amount * (1 - CATEGORY_MARGIN[category]) * rng.uniform(0.9, 1.1) + COST_TO_SERVE, 2)
             channel = home_channel if rng.random() < 0.8 else rng.choice(CHANNELS)
             orders.append(
                 {

@@ -18,7 +18,7 @@ grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("overview.title"))
 try:
-    status = workspace.query("customer_status").iloc[0]
+    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
 except QueryError as error:
     show_query_error(error)

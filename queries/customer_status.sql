@@ -1,8 +1,12 @@
--- customer_status: customers active and lost at the as-of date. Built on customer_facts.
+-- customer_status: customers active and lost at the as-of date, for the tiers kept by the
+-- filter ($tiers; empty = all). Built on customer_facts and customer_tiers.
 with
 
 facts as (
-    select * from customer_facts
+    select customer_facts.*
+    from customer_facts
+    left join customer_tiers using (customer_id)
+    where len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier)
 ),
 
 final as (

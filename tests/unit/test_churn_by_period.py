@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
-from churn.facts import build_facts
+from churn.facts import build_facts, build_tiers
+from churn.tiers import TierRule
 from churn.ingest import create_canonical_tables
 from churn.workspace import Workspace
 from tests import reference
@@ -20,7 +21,15 @@ from tests.conftest import TINY_AS_OF, TINY_WINDOW
 def monthly(workspace: Workspace, date_from: date = date(2000, 1, 1), date_to: date = TINY_AS_OF) -> pd.DataFrame:
     return workspace.query(
         "churn_by_period",
-        {"as_of": TINY_AS_OF, "window_days": TINY_WINDOW, "grain": "month", "date_from": date_from, "date_to": date_to},
+        {
+            "as_of": TINY_AS_OF,
+            "window_days": TINY_WINDOW,
+            "grain": "month",
+            "date_from": date_from,
+            "date_to": date_to,
+            "dimension": "all",
+            "tiers": [],
+        },
     )
 
 
@@ -66,7 +75,9 @@ def test_monthly_figures_worked_by_hand(tiny: Workspace) -> None:
 
 def test_active_at_as_of_equals_end_of_last_period(tiny: Workspace) -> None:
     periods = monthly(tiny)
-    assert periods["customers_at_end"].iloc[-1] == tiny.query("customer_status").iloc[0]["active_customers"]
+    assert (
+        periods["customers_at_end"].iloc[-1] == tiny.query("customer_status", {"tiers": []}).iloc[0]["active_customers"]
+    )
 
 
 def test_quarter_and_year_grains(tiny: Workspace) -> None:
@@ -78,6 +89,8 @@ def test_quarter_and_year_grains(tiny: Workspace) -> None:
             "grain": "quarter",
             "date_from": date(2000, 1, 1),
             "date_to": TINY_AS_OF,
+            "dimension": "all",
+            "tiers": [],
         },
     )
     got = [tuple(r) for r in quarters[["customers_at_start", "new", "reactivated", "churned", "churned_total"]].values]
@@ -94,6 +107,8 @@ def test_quarter_and_year_grains(tiny: Workspace) -> None:
             "grain": "year",
             "date_from": date(2000, 1, 1),
             "date_to": TINY_AS_OF,
+            "dimension": "all",
+            "tiers": [],
         },
     )
     assert list(years["customers_at_start"]) == [0, 1]
@@ -120,6 +135,8 @@ def test_flow_invariant_on_demo(demo: Workspace) -> None:
                     "grain": grain,
                     "date_from": date(2000, 1, 1),
                     "date_to": as_of,
+                    "dimension": "all",
+                    "tiers": [],
                 },
             )
             flow = periods["customers_at_start"] + periods["new"] + periods["reactivated"] - periods["churned_total"]
@@ -135,7 +152,15 @@ def test_demo_matches_reference_implementation(demo: Workspace) -> None:
     demo.ensure_facts(as_of, window)
     periods = demo.query(
         "churn_by_period",
-        {"as_of": as_of, "window_days": window, "grain": "month", "date_from": date(2000, 1, 1), "date_to": as_of},
+        {
+            "as_of": as_of,
+            "window_days": window,
+            "grain": "month",
+            "date_from": date(2000, 1, 1),
+            "date_to": as_of,
+            "dimension": "all",
+            "tiers": [],
+        },
     )
     columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
     got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]
@@ -170,6 +195,7 @@ def test_sql_matches_reference_on_random_orders(
                 "insert into customers (customer_id, churn_date) values (?, ?)", list(explicit_dates.items())
             )
         build_facts(con, as_of, window)
+        build_tiers(con, as_of, TierRule())
         expected_spells = reference.spells(dated, as_of, window, explicit_dates)
         got_spells = con.execute(
             "select customer_id, spell_number, spell_start, last_order_date, churn_date from customer_spells"
@@ -180,7 +206,15 @@ def test_sql_matches_reference_on_random_orders(
         periods = run_query(
             con,
             "churn_by_period",
-            {"as_of": as_of, "window_days": window, "grain": "month", "date_from": date(2000, 1, 1), "date_to": as_of},
+            {
+                "as_of": as_of,
+                "window_days": window,
+                "grain": "month",
+                "date_from": date(2000, 1, 1),
+                "date_to": as_of,
+                "dimension": "all",
+                "tiers": [],
+            },
         )
         columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
         got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from churn.db import QUERIES_DIR, load_sql, query_parameters
+from churn.tiers import TierRule
 from churn.workspace import Workspace
 from tests.conftest import TINY_AS_OF, TINY_WINDOW
 
@@ -16,6 +17,9 @@ PARAMETERS: dict[str, object] = {
     "grain": "month",
     "date_from": date(2000, 1, 1),
     "date_to": TINY_AS_OF,
+    "dimension": "all",
+    "tiers": [],
+    **TierRule().params(TINY_AS_OF),
 }
 EXPECTED_COLUMNS = {
     "customer_spells": {"customer_id", "spell_number", "spell_start", "last_order_date", "churn_date", "is_churned"},
@@ -53,12 +57,13 @@ def test_query_runs_on_fixture(tiny: Workspace, name: str) -> None:
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_runs_on_empty_dataset(tmp_path, name: str) -> None:
     from churn.db import open_connection
-    from churn.facts import build_facts
+    from churn.facts import build_facts, build_tiers
     from churn.ingest import create_canonical_tables
 
     workspace = Workspace(open_connection([tmp_path]))
     create_canonical_tables(workspace.con)
     build_facts(workspace.con, TINY_AS_OF, TINY_WINDOW)
+    build_tiers(workspace.con, TINY_AS_OF, TierRule())
     result = workspace.query(name, PARAMETERS)
     assert EXPECTED_COLUMNS[name] <= set(result.columns)
     workspace.close()

@@ -72,7 +72,7 @@ def test_customer_facts(tiny: Workspace) -> None:
 
 
 def test_customer_status(tiny: Workspace) -> None:
-    status = tiny.query("customer_status").iloc[0]
+    status = tiny.query("customer_status", {"tiers": []}).iloc[0]
     assert status["customers"] == 11
     assert status["active_customers"] == 2  # E and G
     assert status["churned_customers"] == 9
