@@ -14,7 +14,8 @@ settings = sidebar_settings(workspace)
 workspace.ensure_derived(settings)
 
 overview = st.Page("pages/overview.py", title=t("page.overview"), url_path="overview", icon=":material/dashboard:")
-pages = [overview]
+tiers = st.Page("pages/tiers.py", title=t("page.tiers"), url_path="tiers", icon=":material/signal_cellular_alt:")
+pages = [overview, tiers]
 
 
 def open_overview() -> None:

@@ -12,6 +12,7 @@ from churn.db import QueryError, open_connection
 from churn.ingest import ImportProblem, load_files
 from churn.report import build_report
 from churn.settings import GRAINS, LANGUAGES, Settings
+from churn.tiers import BASES, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.workspace import Workspace
 
 
@@ -20,39 +21,49 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="Print the churn report of files (or of the demo dataset).")
     report.add_argument("files", nargs="*", type=Path, help="order files (CSV with a header row); none: demo data")
+    report.add_argument("--customers", type=Path, action="append", default=[], help="customers file (CSV), repeatable")
     report.add_argument("--format", choices=["json"], default="json", help="output format (default json)")
     report.add_argument("--as-of", type=date.fromisoformat, help="as-of date YYYY-MM-DD (default: last order date)")
     report.add_argument("--window", type=int, help="inactivity window W in days (default: suggested from the data)")
     report.add_argument("--grain", choices=GRAINS, default="month", help="period length (default month)")
     report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of labels (default en)")
+    report.add_argument(
+        "--tiers", default="1,4,15,80", help="tier shares in %%: platinum,gold,iron,lead (default 1,4,15,80)"
+    )
+    report.add_argument("--tier-basis", choices=BASES, default="revenue", help="rank customers by (default revenue)")
+    report.add_argument("--tier-window", choices=VALUE_WINDOWS, default="all", help="value over all history or 12m")
     return parser
 
 
-def _workspace(files: list[Path]) -> Workspace:
-    if not files:
+def _workspace(order_files: list[Path], customer_files: list[Path]) -> Workspace:
+    if not order_files and not customer_files:
         return Workspace.with_demo()
+    files = order_files + customer_files
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise ImportProblem(f"File not found: {', '.join(missing)}")
-    resolved = [f.resolve() for f in files]
-    workspace = Workspace(open_connection(sorted({f.parent for f in resolved})))
-    workspace.set_dataset(", ".join(f.name for f in resolved), load_files(workspace.con, resolved))
+    orders = [f.resolve() for f in order_files]
+    customers = [f.resolve() for f in customer_files]
+    workspace = Workspace(open_connection(sorted({f.parent for f in orders + customers})))
+    workspace.set_dataset(", ".join(f.name for f in orders + customers), load_files(workspace.con, orders, customers))
     return workspace
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        workspace = _workspace(args.files)
+        workspace = _workspace(args.files, args.customers)
         dataset = workspace.dataset
         assert dataset is not None
-        if dataset.last_date is None:
-            raise ImportProblem("The files contain no valid orders (see the rejected rows).")
-        as_of = args.as_of or dataset.last_date
+        if dataset.customers == 0:
+            raise ImportProblem("The files contain no valid rows (see the rejected rows).")
+        # A customers file alone has no order dates: the as-of date must be given or is today.
+        as_of = args.as_of or dataset.last_date or date.today()
         window = args.window or workspace.window_suggestion(as_of).days
-        settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang)
+        rule = TierRule(TierRule.shares_from_text(args.tiers), args.tier_basis, args.tier_window)
+        settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang, tier_rule=rule)
         report = build_report(workspace, settings)
-    except (ImportProblem, QueryError, ValueError) as problem:
+    except (ImportProblem, QueryError, TierRuleError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from churn.i18n import format_int, format_percent, format_period, t
+from churn.i18n import MESSAGES, format_int, format_percent, format_period, t
 
 FONT_SIZE = 16
 FONT_FAMILY = "Inter, 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 PRIMARY = "#c0392b"  # churn
 SECONDARY = "#2471a3"  # retention, customers
 MUTED = "#aab7b8"  # periods or values to read with care
-TIER_COLOURS = {"platinum": "#7f8c8d", "gold": "#d4ac0d", "iron": "#5d6d7e", "lead": "#a6acaf"}
+TIER_COLOURS = {"platinum": "#6c3483", "gold": "#d4ac0d", "iron": "#2e86c1", "lead": "#7f8c8d", "unranked": "#bdc3c7"}
 CAUSE_COLOURS = {
     "dissatisfaction": "#c0392b",
     "competitor": "#d68910",
@@ -20,6 +20,9 @@ CAUSE_COLOURS = {
     "other": "#8e44ad",
     "unknown": "#bdc3c7",
 }
+
+
+TIER_NAMES = {key for key in MESSAGES["en"] if key.startswith("tier.")}
 
 
 def style(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -77,4 +80,148 @@ def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
     figure.update_xaxes(
         title=t("chart.period"), type="category", categoryorder="array", categoryarray=labels, nticks=12
     )
+    return figure
+
+
+def tier_pyramid(summary: pd.DataFrame, basis_name: str) -> go.Figure:
+    """Share of customers next to share of value for each tier, platinum on top."""
+    data = summary.iloc[::-1]  # Plotly draws the first category at the bottom
+    names = [t(f"tier.{tier}") for tier in data["tier"]]
+    figure = go.Figure()
+    for column, label, colour in (
+        ("customer_share", t("tiers.share_customers"), MUTED),
+        ("value_share", t("tiers.share_value", basis=basis_name), PRIMARY),
+    ):
+        figure.add_trace(
+            go.Bar(
+                y=names,
+                x=data[column],
+                name=label,
+                orientation="h",
+                marker_color=colour,
+                text=[format_percent(value) for value in data[column]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{x:.1%}<extra>" + label + "</extra>",
+            )
+        )
+    style(figure, t("tiers.pyramid_title", basis=basis_name), height=380)
+    figure.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.12, "x": 0})
+    figure.update_xaxes(
+        tickformat=".0%", range=[0, max(1.0, float(data[["customer_share", "value_share"]].max().max())) * 1.12]
+    )
+    return figure
+
+
+def value_curve(curve: pd.DataFrame, basis_name: str, title: str) -> go.Figure:
+    """Cumulative share of value by customer rank, with the tier boundaries marked."""
+    hover = [
+        t("tiers.curve_hover", customers=format_percent(x), share=format_percent(y), basis=basis_name)
+        for x, y in zip(curve["customer_share"], curve["cumulative_value_share"], strict=True)
+    ]
+    figure = go.Figure(
+        go.Scatter(
+            x=curve["customer_share"],
+            y=curve["cumulative_value_share"],
+            mode="lines",
+            line={"color": PRIMARY, "width": 3},
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+    # Boundaries are close together (1%, 5%, 20%): stagger their labels so they never overlap.
+    for step, row in enumerate(curve[curve["is_tier_boundary"]].itertuples()):
+        figure.add_vline(x=row.customer_share, line={"color": TIER_COLOURS[row.tier], "dash": "dot", "width": 2})
+        figure.add_annotation(
+            x=row.customer_share,
+            y=0.05 + 0.1 * step,
+            yref="paper",
+            text=f"{t(f'tier.{row.tier}')} | {format_percent(row.customer_share)}",
+            showarrow=False,
+            xanchor="left",
+            xshift=4,
+            font={"size": FONT_SIZE - 2, "color": TIER_COLOURS[row.tier]},
+            bgcolor="rgba(255, 255, 255, 0.85)",
+        )
+    figure.add_hline(y=1.0, line={"color": "#7f8c8d", "width": 1})
+    style(figure, title, height=420)
+    figure.update_xaxes(tickformat=".0%", title=t("tiers.curve_x"), range=[0, 1])
+    figure.update_yaxes(tickformat=".0%", title=t("tiers.curve_y", basis=basis_name), rangemode="tozero")
+    return figure
+
+
+def churn_rate_by_segment(periods: pd.DataFrame, grain: str, title: str, colours: dict[str, str]) -> go.Figure:
+    """One churn-rate line per segment (warm-up periods left out), counts in the hover."""
+    figure = go.Figure()
+    data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
+    for segment, rows in data.groupby("segment", sort=False):
+        labels = [format_period(pd.Timestamp(start).date(), grain) for start in rows["period_start"]]
+        name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else str(segment)
+        hover = [
+            f"{name}<br>"
+            + t(
+                "chart.hover_churn",
+                period=label,
+                rate=format_percent(rate),
+                churned=format_int(churned),
+                at_start=format_int(at_start),
+            )
+            for label, rate, churned, at_start in zip(
+                labels, rows["churn_rate"], rows["churned"], rows["customers_at_start"], strict=True
+            )
+        ]
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=rows["churn_rate"],
+                mode="lines+markers",
+                name=name,
+                line={"color": colours.get(str(segment), SECONDARY), "width": 3},
+                marker={"size": 6},
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    style(figure, title, height=420)
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
+    figure.update_xaxes(type="category", nticks=12)
+    return figure
+
+
+def migration_sankey(moves: pd.DataFrame) -> go.Figure:
+    """Customers flowing from tiers of the first window (left) to tiers of the second (right)."""
+    sources = ["platinum", "gold", "iron", "lead", "new"]
+    targets = ["platinum", "gold", "iron", "lead", "lost"]
+
+    def label(name: str) -> str:
+        return t("tiers.new") if name == "new" else t("tiers.lost") if name == "lost" else t(f"tier.{name}")
+
+    def colour(name: str) -> str:
+        return TIER_COLOURS.get(name, SECONDARY if name == "new" else PRIMARY)
+
+    totals_from = moves.groupby("from_tier")["customers"].sum()
+    totals_to = moves.groupby("to_tier")["customers"].sum()
+    node_labels = [f"{label(s)} ({format_int(totals_from.get(s, 0))})" for s in sources] + [
+        f"{label(s)} ({format_int(totals_to.get(s, 0))})" for s in targets
+    ]
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": node_labels,
+                "color": [colour(s) for s in sources] + [colour(s) for s in targets],
+                "pad": 18,
+                "thickness": 18,
+            },
+            link={
+                "source": [sources.index(s) for s in moves["from_tier"]],
+                "target": [len(sources) + targets.index(s) for s in moves["to_tier"]],
+                "value": moves["customers"],
+                "color": "rgba(127, 140, 141, 0.25)",
+            },
+            textfont={"size": FONT_SIZE},
+        )
+    )
+    style(figure, t("tiers.migration_title"), height=460)
     return figure

@@ -59,3 +59,19 @@ def change(current: float | None, previous: float | None) -> float | None:
     if current is None or previous is None:
         return None
     return current - previous
+
+
+def losses_by_segment(periods: pd.DataFrame) -> pd.DataFrame:
+    """Per segment of a ``churn_by_period`` result: customers and revenue lost over the periods
+    shown, and the churn of the last complete period (churned, at start, rate)."""
+    complete = periods[periods["is_complete"]]
+    last_start = complete["period_start"].max() if not complete.empty else None
+    totals = periods.groupby("segment", sort=False)[["churned_total", "revenue_lost"]].sum()
+    last = (
+        complete[complete["period_start"] == last_start]
+        .set_index("segment")[["churned", "customers_at_start", "churn_rate"]]
+        .rename(
+            columns={"churned": "last_churned", "customers_at_start": "last_at_start", "churn_rate": "last_churn_rate"}
+        )
+    )
+    return totals.join(last).reset_index()

@@ -8,12 +8,10 @@ from typing import Any
 
 import pandas as pd
 
-from churn.i18n import format_period, set_language
+from churn.i18n import format_period, set_language, t
 from churn.settings import Settings
+from churn.tiers import TIERS
 from churn.workspace import Workspace
-
-# The customer pyramid's default shares (platinum 1%, gold 4%, iron 15%, lead 80%).
-TIER_CUTOFFS = {"platinum": 0.01, "gold": 0.04, "iron": 0.15, "lead": 0.80}
 
 
 def _plain(value: Any) -> Any:
@@ -70,11 +68,15 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
             "date_from": _plain(settings.date_from),
             "date_to": _plain(settings.date_to),
             "lang": settings.lang,
-            "tier_cutoffs": TIER_CUTOFFS,
+            "tier_cutoffs": dict(zip(TIERS, (share / 100 for share in settings.tier_rule.shares), strict=True)),
+            "tier_basis": settings.tier_rule.basis,
+            "tier_window": settings.tier_rule.window,
+            "tier_filter": list(settings.tier_filter),
         },
     }
     if dataset.first_date is None:
         report["churn"] = {"periods": []}
+        report["tiers"] = _tiers_section(workspace, settings, None)
         return report
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
     columns = [
@@ -105,4 +107,43 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
         "won_back_customers": int(status["won_back_customers"]),
         "periods": rows,
     }
+    report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)
     return report
+
+
+def _tiers_section(workspace: Workspace, settings: Settings, first_date: date | None) -> list[dict[str, Any]]:
+    """Per tier: size and value (tier_summary), and churn of the last complete period
+    (churn_by_period by tier); churn figures are null when the data has no order dates."""
+    summary = workspace.query("tier_summary")
+    last_period: dict[str, dict[str, Any]] = {}
+    if first_date is not None:
+        periods = workspace.query("churn_by_period", settings.period_params(first_date, dimension="tier"))
+        complete = periods[periods["is_complete"]]
+        if not complete.empty:
+            last = complete[complete["period_start"] == complete["period_start"].max()]
+            last_period = {row["segment"]: row for row in last.to_dict("records")}
+    section = []
+    for row in summary.to_dict("records"):
+        churn = last_period.get(row["tier"], {})
+        section.append(
+            {
+                "tier": row["tier"],
+                "tier_label": t(f"tier.{row['tier']}"),
+                "customers": int(row["customers"]),
+                "customer_share": _plain(row["customer_share"]),
+                "revenue": round(float(row["revenue"]), 2),
+                "revenue_share": _plain(row["revenue_share"]),
+                "value": round(float(row["value"]), 2),
+                "value_share": _plain(row["value_share"]),
+                "average_value": _plain(row["average_value"]),
+                "median_value": _plain(row["median_value"]),
+                "lost_customers": int(row["lost_customers"]),
+                "lost_share": _plain(row["lost_share"]),
+                "period_start": _plain(churn.get("period_start")),
+                "customers_at_start": _plain(churn.get("customers_at_start")),
+                "churned": _plain(churn.get("churned")),
+                "churn_rate": _plain(churn.get("churn_rate")),
+                "avg_ltv": _plain(row["average_lifetime_revenue"]),
+            }
+        )
+    return section

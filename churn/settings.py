@@ -8,7 +8,7 @@ command and the tests use it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from churn.facts import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
@@ -28,7 +28,7 @@ class Settings:
     date_from: date | None = None
     date_to: date | None = None
     lang: str = "en"
-    tier_rule: TierRule = TierRule()
+    tier_rule: TierRule = field(default_factory=TierRule)
     tier_filter: tuple[str, ...] = ()
 
     def query_window(self, first_date: date) -> tuple[date, date]:

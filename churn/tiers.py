@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
+
 TIERS = ("platinum", "gold", "iron", "lead")
+TIER_ORDER = {tier: position for position, tier in enumerate([*TIERS, "unranked"])}
 BASES = ("revenue", "margin")
 VALUE_WINDOWS = ("all", "12m")
 DEFAULT_SHARES = (1.0, 4.0, 15.0, 80.0)
@@ -83,3 +86,18 @@ def migration_params(rule: TierRule, window: tuple[date, date]) -> dict[str, obj
     """customer_tiers.sql parameters ranking customers by their value within ``window``."""
     start, end = window
     return {**rule.params(end), "value_from": start}
+
+
+def migration_matrix(moves: pd.DataFrame) -> pd.DataFrame:
+    """tier_migration rows as a matrix: rows = first window's tier (+ new), columns = second
+    window's tier (+ lost), customers in the cells, with row and column totals."""
+    rows = [*TIERS, "new"]
+    columns = [*TIERS, "lost"]
+    matrix = (
+        moves.pivot_table(index="from_tier", columns="to_tier", values="customers", aggfunc="sum", fill_value=0)
+        .reindex(index=rows, columns=columns, fill_value=0)
+        .astype(int)
+    )
+    matrix["total"] = matrix.sum(axis=1)
+    matrix.loc["total"] = matrix.sum(axis=0)
+    return matrix

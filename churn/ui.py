@@ -10,6 +10,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
 from churn.settings import GRAINS, LANGUAGES, Settings, settings_from_query_params
+from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.workspace import Workspace
 
 _STATE_PREFIX = "setting_"
@@ -54,6 +55,12 @@ def _initialise_state(workspace: Workspace) -> None:
         settings.date_to or dataset.last_date,
     )
     st.session_state[_key("url_problems")] = problems
+    for tier, share in zip(TIERS, settings.tier_rule.shares, strict=True):
+        st.session_state[_key(f"share_{tier}")] = float(share)
+    st.session_state[_key("basis")] = settings.tier_rule.basis
+    st.session_state[_key("tier_window")] = settings.tier_rule.window
+    st.session_state[_key("tier_filter")] = list(settings.tier_filter)
+    st.session_state[_key("tier_rule")] = settings.tier_rule
 
 
 def _use_suggested_window(days: int) -> None:
@@ -126,6 +133,15 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             help=t("sidebar.date_range_help"),
             key=_key("range"),
         )
+        tier_filter = st.multiselect(
+            t("sidebar.tier_filter"),
+            TIERS,
+            format_func=lambda tier: t(f"tier.{tier}"),
+            placeholder=t("sidebar.tier_filter_placeholder"),
+            help=t("sidebar.tier_filter_help"),
+            key=_key("tier_filter"),
+        )
+        tier_rule = _tier_rule_controls(workspace.has_costs())
         st.caption(
             t(
                 "sidebar.dataset",
@@ -148,15 +164,63 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         date_from=date_from,
         date_to=date_to,
         lang=st.session_state[_key("lang")],
+        tier_rule=tier_rule,
+        tier_filter=tuple(tier for tier in TIERS if tier in tier_filter),
     )
     _mirror_in_url(settings)
     st.session_state["settings"] = settings
     return settings
 
 
+def _tier_rule_controls(has_costs: bool) -> TierRule:
+    """The tier rule expander; an invalid rule is explained and the last valid one kept."""
+    with st.expander(t("sidebar.tier_rule")):
+        shares = tuple(
+            float(
+                st.number_input(
+                    t("sidebar.tier_share", tier=t(f"tier.{tier}")),
+                    min_value=0.0,
+                    max_value=100.0,
+                    step=0.5,
+                    format="%g",
+                    key=_key(f"share_{tier}"),
+                )
+            )
+            for tier in TIERS
+        )
+        if not has_costs:
+            st.session_state[_key("basis")] = "revenue"
+        basis = st.radio(
+            t("sidebar.tier_basis"),
+            BASES,
+            format_func=lambda b: t(f"basis.{b}"),
+            horizontal=True,
+            disabled=not has_costs,
+            help=t("sidebar.tier_basis_help"),
+            key=_key("basis"),
+        )
+        if not has_costs:
+            st.caption(t("sidebar.tier_basis_no_cost"))
+        window = st.radio(
+            t("sidebar.tier_window"),
+            VALUE_WINDOWS,
+            format_func=lambda w: t(f"tier_window.{w}"),
+            horizontal=True,
+            key=_key("tier_window"),
+        )
+        previous: TierRule = st.session_state[_key("tier_rule")]
+        try:
+            rule = TierRule(shares, str(basis), str(window))  # type: ignore[arg-type]
+        except TierRuleError:
+            st.error(t("sidebar.tier_rule_invalid", total=sum(shares), rule=previous.to_text()))
+            rule = TierRule(previous.shares, str(basis), str(window))
+        st.session_state[_key("tier_rule")] = rule
+        return rule
+
+
 def _mirror_in_url(settings: Settings) -> None:
     wanted = settings.to_query_params()
-    for key in ("as_of", "window", "grain", "lang", "from", "to"):
+    for key in ("as_of", "window", "grain", "lang", "from", "to", "tiers", "basis", "tier_window", "tier_filter"):
         if key in wanted and st.query_params.get(key) != wanted[key]:
             st.query_params[key] = wanted[key]
         elif key not in wanted and key in st.query_params:

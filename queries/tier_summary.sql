@@ -11,6 +11,7 @@ tiers as (
 status as (
     select
         tiers.customer_id,
+        coalesce(customer_facts.revenue, listed.total_revenue) as lifetime_revenue,
         coalesce(
             not customer_facts.is_active,
             listed.churn_date is not null
@@ -20,7 +21,11 @@ status as (
     from tiers
     left join customer_facts using (customer_id)
     left join (
-        select customer_id, max(churn_date) as churn_date, any_value(status) as status
+        select
+            customer_id,
+            max(churn_date) as churn_date,
+            any_value(status) as status,
+            any_value(total_revenue) as total_revenue
         from customers
         group by customer_id
     ) as listed using (customer_id)
@@ -36,6 +41,7 @@ per_tier as (
         sum(value) as value,
         avg(value) as average_value,
         median(value) as median_value,
+        avg(status.lifetime_revenue) as average_lifetime_revenue,
         count(*) filter (where not status.is_lost) as active_customers,
         count(*) filter (where status.is_lost) as lost_customers,
         coalesce(sum(value) filter (where status.is_lost), 0) as lost_value

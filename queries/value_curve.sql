@@ -1,8 +1,10 @@
 -- value_curve: the cumulative value curve by customer rank, highest value first (a Pareto
 -- curve; with margin as the basis, the "whale curve", which rises above 100% when some
 -- customers destroy value). At most about 1,000 points whatever the number of customers:
--- every k-th rank, plus the first and last customer and the tier boundaries.
--- Built on customer_tiers. Parameters: $curve_basis ('revenue' | 'margin').
+-- every k-th rank, plus the first and last customer and the tier boundaries. The boundaries
+-- are marked only when the curve uses the basis the tiers were ranked by ($tier_basis):
+-- on any other ranking the tiers interleave and have no boundary.
+-- Built on customer_tiers. Parameters: $curve_basis, $tier_basis ('revenue' | 'margin').
 with
 
 customer_values as (
@@ -20,7 +22,8 @@ ranked as (
         count(*) over () as customers,
         sum(value) over (order by value desc nulls last, customer_id rows unbounded preceding) as cumulative_value,
         sum(value) over () as total_value,
-        tier <> lead(tier) over (order by value desc nulls last, customer_id) as is_tier_boundary
+        $curve_basis = $tier_basis
+            and tier <> lead(tier) over (order by value desc nulls last, customer_id) as is_tier_boundary
     from customer_values
 ),
 

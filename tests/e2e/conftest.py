@@ -105,20 +105,37 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def wait_until_rendered(page: Page) -> None:
-    """Wait for the script run to finish (no 'running' indicator) and the chart to draw."""
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
-    # Not an empty chart: at least one trace with points was drawn.
-    page.wait_for_selector(
-        '[data-testid="stPlotlyChart"] .scatterlayer .trace .point', state="attached", timeout=60_000
+def wait_until_rendered(page: Page, charts: int = 1) -> None:
+    """Wait for the script run to finish (no 'running' indicator) and ``charts`` charts drawn
+    with at least one trace each (no empty chart)."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000)
+    page.wait_for_function(
+        """(count) => {
+            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            if (charts.length < count) return false;
+            return [...charts].every((chart) => chart.querySelector('.scatterlayer .trace, .barlayer .trace, .sankey'));
+        }""",
+        arg=charts,
+        timeout=60_000,
     )
 
 
 def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page: Streamlit scrolls inside its own container, so the viewport is
+    made as tall as the content for the shot (at most 8,000 px), then restored."""
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size or {"width": 1440, "height": 1000}
+    height = page.evaluate(
+        """() => {
+            const content = document.querySelector('[data-testid="stMainBlockContainer"]');
+            return content ? content.scrollHeight + content.getBoundingClientRect().top + 40 : 0;
+        }"""
+    )
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], min(int(height), 8000))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(viewport)
     return path
 
 

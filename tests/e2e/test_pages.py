@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import screenshot, wait_until_rendered
 
-PAGES = ["overview"]
+# URL path -> (charts on the page, a text that must show in English, in Chinese)
+PAGES = {
+    "overview": (1, "Churn rate", "流失率"),
+    "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
+}
 
 
 def metric_value(page: Page, label: str) -> str:
@@ -16,22 +21,29 @@ def metric_value(page: Page, label: str) -> str:
     return metric.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def test_every_page_renders_in_english_and_chinese(page: Page, app_url: str) -> None:
-    for path in PAGES:
-        for lang, churn_label in (("en", "Churn rate"), ("zh", "流失率")):
-            page.goto(f"{app_url}/{path}?lang={lang}")
-            wait_until_rendered(page)
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-            expect(page.locator('[data-testid="stMetric"]')).to_have_count(6)
-            assert re.fullmatch(r"\d+\.\d%", metric_value(page, churn_label))
-            screenshot(page, f"{path}-{lang}")
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_renders(page: Page, app_url: str, path: str, lang: str) -> None:
+    charts, english, chinese = PAGES[path]
+    page.goto(f"{app_url}/{path}?lang={lang}")
+    wait_until_rendered(page, charts)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page.get_by_text(english if lang == "en" else chinese).first).to_be_visible()
+    screenshot(page, f"{path}-{lang}")
+
+
+def test_overview_figures(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/overview")
+    wait_until_rendered(page)
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(6)
+    assert re.fullmatch(r"\d+\.\d%", metric_value(page, "Churn rate"))
 
 
 def test_root_url_opens_the_overview(page: Page, app_url: str) -> None:
     page.goto(app_url)
     wait_until_rendered(page)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"window=60"))
+    expect(page).to_have_url(re.compile(r"/overview\?.*window=60"))
 
 
 def test_changing_the_window_updates_the_figures_and_the_url(page: Page, app_url: str) -> None:
@@ -43,9 +55,8 @@ def test_changing_the_window_updates_the_figures_and_the_url(page: Page, app_url
     window.press("Enter")
     expect(page).to_have_url(re.compile(r"window=150"), timeout=30_000)
     wait_until_rendered(page)
-    expect(
-        page.locator('[data-testid="stMetric"]', has_text="Churn rate").locator('[data-testid="stMetricValue"]')
-    ).not_to_have_text(before)
+    churn = page.locator('[data-testid="stMetric"]', has_text="Churn rate").locator('[data-testid="stMetricValue"]')
+    expect(churn).not_to_have_text(before)
     screenshot(page, "overview-window-150")
 
 
@@ -54,3 +65,18 @@ def test_a_shared_link_reproduces_the_view(page: Page, app_url: str) -> None:
     wait_until_rendered(page)
     expect(page.get_by_text("Last complete quarter: 2025 Q3")).to_be_visible()
     expect(page.get_by_label("Inactivity window W (days)", exact=True)).to_have_value("90")
+
+
+def test_changing_the_tier_rule_updates_the_pyramid(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/tiers")
+    wait_until_rendered(page, 5)
+    expect(page.get_by_text("platinum = top 1% (50)")).to_be_visible()
+    page.get_by_text("Tier rule").click()
+    for label, value in (("Platinum (% of customers)", "2"), ("Lead (% of customers)", "79")):
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+        wait_until_rendered(page, 5)
+    expect(page.get_by_text("platinum = top 2% (100)")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"tiers=2%2C4%2C15%2C79|tiers=2,4,15,79"))
+    screenshot(page, "tiers-2-4-15-79")

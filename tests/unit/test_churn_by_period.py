@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
 from churn.facts import build_facts, build_tiers
-from churn.tiers import TierRule
 from churn.ingest import create_canonical_tables
+from churn.tiers import TierRule
 from churn.workspace import Workspace
 from tests import reference
 from tests.conftest import TINY_AS_OF, TINY_WINDOW

@@ -20,7 +20,15 @@ PARAMETERS: dict[str, object] = {
     "dimension": "all",
     "tiers": [],
     **TierRule().params(TINY_AS_OF),
+    "curve_basis": "revenue",
+    "tier_basis": "revenue",
+    "period_start": date(2024, 3, 1),
+    "period_end": date(2024, 4, 1),
+    "listed_tiers": ["platinum", "gold", "iron"],
 }
+# Queries over the two windows of a tier migration read tables that Workspace.tier_migration builds.
+MIGRATION_QUERIES = {"tier_migration", "tier_drops"}
+MIGRATION_WINDOWS = ((date(2024, 1, 1), date(2024, 3, 31)), (date(2024, 4, 1), date(2024, 6, 30)))
 EXPECTED_COLUMNS = {
     "customer_spells": {"customer_id", "spell_number", "spell_start", "last_order_date", "churn_date", "is_churned"},
     "customer_facts": {"customer_id", "first_order_date", "revenue", "is_active", "spells", "churn_date"},
@@ -38,6 +46,21 @@ EXPECTED_COLUMNS = {
     "purchase_gaps": {"repeat_purchases", "median_gap_days", "p95_gap_days"},
     "dataset_summary": {"customers", "orders", "revenue", "first_date", "last_date"},
     "customer_status": {"customers", "active_customers", "churned_customers", "won_back_customers"},
+    "customer_tiers": {"customer_id", "revenue", "margin", "value", "value_rank", "tier", "tier_order"},
+    "tier_summary": {
+        "tier",
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "average_value",
+        "median_value",
+    },
+    "value_curve": {"value_rank", "customer_share", "cumulative_value_share", "is_tier_boundary"},
+    "value_concentration": {"gini", "top_1_percent_share", "top_20_percent_share", "negative_customers"},
+    "lost_valuable_customers": {"customer_id", "tier", "value", "churn_date", "churn_reason"},
+    "tier_migration": {"from_tier", "to_tier", "customers", "value_before", "value_after"},
+    "tier_drops": {"customer_id", "from_tier", "to_tier", "value_before", "value_after"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
 
@@ -49,6 +72,8 @@ def test_every_query_has_expected_columns_listed() -> None:
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_runs_on_fixture(tiny: Workspace, name: str) -> None:
     assert query_parameters(load_sql(name)) <= set(PARAMETERS)
+    if name in MIGRATION_QUERIES:
+        tiny.tier_migration(TierRule(), *MIGRATION_WINDOWS)
     result = tiny.query(name, PARAMETERS)
     assert EXPECTED_COLUMNS[name] <= set(result.columns)
     assert len(result) > 0
@@ -64,6 +89,8 @@ def test_query_runs_on_empty_dataset(tmp_path, name: str) -> None:
     create_canonical_tables(workspace.con)
     build_facts(workspace.con, TINY_AS_OF, TINY_WINDOW)
     build_tiers(workspace.con, TINY_AS_OF, TierRule())
+    if name in MIGRATION_QUERIES:
+        workspace.tier_migration(TierRule(), *MIGRATION_WINDOWS)
     result = workspace.query(name, PARAMETERS)
     assert EXPECTED_COLUMNS[name] <= set(result.columns)
     workspace.close()

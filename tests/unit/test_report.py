@@ -79,3 +79,54 @@ def test_missing_file_is_an_error_not_a_traceback() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "error: File not found: no-such-file.csv"
+
+
+def test_tiers_section_on_tiny_file(capsys) -> None:
+    report = run_report(
+        capsys,
+        str(ROOT / "tests/data/tiny_orders.csv"),
+        "--customers",
+        str(ROOT / "tests/data/tiny_customers.csv"),
+        "--as-of",
+        "2024-06-30",
+        "--window",
+        "30",
+    )
+    tiers = {row["tier"]: row for row in report["tiers"]}
+    # n = 11 ranked by revenue: platinum A (300); iron J (270), C (210); lead the other 8 (705).
+    assert list(tiers) == ["platinum", "iron", "lead"]
+    assert (tiers["iron"]["customers"], tiers["iron"]["revenue"]) == (2, 480.0)
+    assert tiers["iron"]["revenue_share"] == 480 / 1485
+    assert tiers["iron"]["avg_ltv"] == 240.0
+    # Last complete month (June): iron had C at its start, and lost C on Jun 19.
+    assert tiers["iron"]["period_start"] == "2024-06-01"
+    assert (tiers["iron"]["customers_at_start"], tiers["iron"]["churned"], tiers["iron"]["churn_rate"]) == (1, 1, 1.0)
+    # Lead at the start of June: E only (G starts in June); E is not lost.
+    assert (tiers["lead"]["customers_at_start"], tiers["lead"]["churned"]) == (1, 0)
+    assert report["settings"]["tier_cutoffs"] == {"platinum": 0.01, "gold": 0.04, "iron": 0.15, "lead": 0.8}
+
+
+def test_customers_file_alone(capsys) -> None:
+    report = run_report(
+        capsys,
+        "--customers",
+        str(ROOT / "tests/data/tiny_crm_customers.csv"),
+        "--as-of",
+        "2025-06-30",
+        "--tiers",
+        "20,20,20,40",
+    )
+    assert report["dataset"]["kind"] == "customers"
+    assert report["churn"]["periods"] == []
+    tiers = {row["tier"]: row for row in report["tiers"]}
+    # 5 customers by 累计消费: 0001 5000 platinum, 0002 1200 gold, 0003 800 iron, 0004 300 and 0005 150 lead.
+    assert {tier: row["customers"] for tier, row in tiers.items()} == {"platinum": 1, "gold": 1, "iron": 1, "lead": 2}
+    assert tiers["gold"]["lost_customers"] == 1  # 0002: status churned
+    assert tiers["lead"]["lost_customers"] == 1  # 0004: status lost
+    assert tiers["lead"]["revenue"] == 450.0
+    assert tiers["lead"]["churn_rate"] is None  # no dates: no period churn rate
+
+
+def test_invalid_tier_shares_are_an_error(capsys) -> None:
+    assert main(["report", "--tiers", "1,4,15,70"]) == 2
+    assert "add up to 100%" in capsys.readouterr().err
