@@ -11,6 +11,7 @@ import pytest
 
 from churn.db import open_connection
 from churn.ingest import load_files
+from churn.settings import Settings
 from churn.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "data"
@@ -41,3 +42,17 @@ def demo() -> Iterator[Workspace]:
     workspace = Workspace.with_demo()
     yield workspace
     workspace.close()
+
+
+def period_params(
+    as_of: date = TINY_AS_OF,
+    window_days: int = TINY_WINDOW,
+    grain: str = "month",
+    dimension: str = "all",
+    tiers: tuple[str, ...] | list[str] = (),
+    date_from: date = date(2000, 1, 1),
+    date_to: date | None = None,
+) -> dict[str, object]:
+    """churn_by_period parameters, built the way the pages build them."""
+    settings = Settings(as_of, window_days, grain, date_from, date_to or as_of, tier_filter=tuple(tiers))
+    return settings.period_params(date_from, dimension)

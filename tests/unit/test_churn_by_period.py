@@ -15,21 +15,16 @@ from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule
 from churn.workspace import Workspace
 from tests import reference
-from tests.conftest import TINY_AS_OF, TINY_WINDOW
+from tests.conftest import TINY_AS_OF, period_params
 
 
 def monthly(workspace: Workspace, date_from: date = date(2000, 1, 1), date_to: date = TINY_AS_OF) -> pd.DataFrame:
     return workspace.query(
         "churn_by_period",
-        {
-            "as_of": TINY_AS_OF,
-            "window_days": TINY_WINDOW,
-            "grain": "month",
-            "date_from": date_from,
-            "date_to": date_to,
-            "dimension": "all",
-            "tiers": [],
-        },
+        period_params(
+            date_from=date_from,
+            date_to=date_to,
+        ),
     )
 
 
@@ -83,15 +78,9 @@ def test_active_at_as_of_equals_end_of_last_period(tiny: Workspace) -> None:
 def test_quarter_and_year_grains(tiny: Workspace) -> None:
     quarters = tiny.query(
         "churn_by_period",
-        {
-            "as_of": TINY_AS_OF,
-            "window_days": TINY_WINDOW,
-            "grain": "quarter",
-            "date_from": date(2000, 1, 1),
-            "date_to": TINY_AS_OF,
-            "dimension": "all",
-            "tiers": [],
-        },
+        period_params(
+            grain="quarter",
+        ),
     )
     got = [tuple(r) for r in quarters[["customers_at_start", "new", "reactivated", "churned", "churned_total"]].values]
     assert got == [
@@ -101,15 +90,9 @@ def test_quarter_and_year_grains(tiny: Workspace) -> None:
     ]
     years = tiny.query(
         "churn_by_period",
-        {
-            "as_of": TINY_AS_OF,
-            "window_days": TINY_WINDOW,
-            "grain": "year",
-            "date_from": date(2000, 1, 1),
-            "date_to": TINY_AS_OF,
-            "dimension": "all",
-            "tiers": [],
-        },
+        period_params(
+            grain="year",
+        ),
     )
     assert list(years["customers_at_start"]) == [0, 1]
     assert list(years["churned"]) == [0, 1]  # only H was there at the start of 2024
@@ -129,15 +112,12 @@ def test_flow_invariant_on_demo(demo: Workspace) -> None:
             demo.ensure_facts(as_of, window)
             periods = demo.query(
                 "churn_by_period",
-                {
-                    "as_of": as_of,
-                    "window_days": window,
-                    "grain": grain,
-                    "date_from": date(2000, 1, 1),
-                    "date_to": as_of,
-                    "dimension": "all",
-                    "tiers": [],
-                },
+                period_params(
+                    as_of=as_of,
+                    window_days=window,
+                    grain=grain,
+                    date_to=as_of,
+                ),
             )
             flow = periods["customers_at_start"] + periods["new"] + periods["reactivated"] - periods["churned_total"]
             assert (flow.iloc[:-1].values == periods["customers_at_start"].iloc[1:].values).all()
@@ -152,15 +132,11 @@ def test_demo_matches_reference_implementation(demo: Workspace) -> None:
     demo.ensure_facts(as_of, window)
     periods = demo.query(
         "churn_by_period",
-        {
-            "as_of": as_of,
-            "window_days": window,
-            "grain": "month",
-            "date_from": date(2000, 1, 1),
-            "date_to": as_of,
-            "dimension": "all",
-            "tiers": [],
-        },
+        period_params(
+            as_of=as_of,
+            window_days=window,
+            date_to=as_of,
+        ),
     )
     columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
     got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]
@@ -206,15 +182,11 @@ def test_sql_matches_reference_on_random_orders(
         periods = run_query(
             con,
             "churn_by_period",
-            {
-                "as_of": as_of,
-                "window_days": window,
-                "grain": "month",
-                "date_from": date(2000, 1, 1),
-                "date_to": as_of,
-                "dimension": "all",
-                "tiers": [],
-            },
+            period_params(
+                as_of=as_of,
+                window_days=window,
+                date_to=as_of,
+            ),
         )
         columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
         got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]

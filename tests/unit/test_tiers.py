@@ -12,7 +12,7 @@ from churn.facts import build_facts, build_tiers
 from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule, TierRuleError
 from churn.workspace import Workspace
-from tests.conftest import TINY_AS_OF, TINY_WINDOW
+from tests.conftest import TINY_AS_OF, TINY_WINDOW, period_params
 
 AS_OF = date(2024, 12, 31)
 
@@ -134,15 +134,9 @@ def test_tiny_fixture_pyramid(tiny: Workspace) -> None:
 def test_tiny_fixture_churn_by_tier(tiny: Workspace) -> None:
     periods = tiny.query(
         "churn_by_period",
-        {
-            "as_of": TINY_AS_OF,
-            "window_days": TINY_WINDOW,
-            "grain": "month",
-            "date_from": date(2000, 1, 1),
-            "date_to": TINY_AS_OF,
-            "dimension": "tier",
-            "tiers": [],
-        },
+        period_params(
+            dimension="tier",
+        ),
     )
     iron = periods[periods["segment"] == "iron"].set_index(
         periods[periods["segment"] == "iron"]["period_start"].dt.strftime("%m")
@@ -164,15 +158,15 @@ def test_tiny_fixture_churn_by_tier(tiny: Workspace) -> None:
 
 
 def test_tier_filter_keeps_only_those_tiers(tiny: Workspace) -> None:
-    params = {
-        "as_of": TINY_AS_OF,
-        "window_days": TINY_WINDOW,
-        "grain": "month",
-        "date_from": date(2000, 1, 1),
-        "date_to": TINY_AS_OF,
-        "dimension": "all",
-        "tiers": ["iron"],
-    }
+    params = period_params(
+        as_of=TINY_AS_OF,
+        window_days=TINY_WINDOW,
+        grain="month",
+        dimension="all",
+        tiers=["iron"],
+        date_from=date(2000, 1, 1),
+        date_to=TINY_AS_OF,
+    )
     periods = tiny.query("churn_by_period", params)
     # Periods still start with the data (Dec 2023): C and J lost in March, C again in June.
     assert list(periods["churned"]) == [0, 0, 0, 2, 0, 0, 1]
