@@ -8,6 +8,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
+from churn.causes import read_overrides
 from churn.db import QueryError, open_connection
 from churn.ingest import ImportProblem, load_files
 from churn.report import build_report
@@ -32,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--tier-basis", choices=BASES, default="revenue", help="rank customers by (default revenue)")
     report.add_argument("--tier-window", choices=VALUE_WINDOWS, default="all", help="value over all history or 12m")
+    report.add_argument(
+        "--reason-map", type=Path, help="reason -> cause corrections: CSV with columns reason, category, cause"
+    )
     return parser
 
 
@@ -49,6 +55,13 @@ def _workspace(order_files: list[Path], customer_files: list[Path]) -> Workspace
     return workspace
 
 
+def read_reason_map(path: Path) -> dict[tuple[str, str], str]:
+    """The corrections of a mapping file as downloaded from the causes page."""
+    if not path.is_file():
+        raise ImportProblem(f"File not found: {path}")
+    return read_overrides(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -61,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         as_of = args.as_of or dataset.last_date or date.today()
         window = args.window or workspace.window_suggestion(as_of).days
         rule = TierRule(TierRule.shares_from_text(args.tiers), args.tier_basis, args.tier_window)
+        if args.reason_map:
+            workspace.set_reason_overrides(read_reason_map(args.reason_map))
         settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang, tier_rule=rule)
         report = build_report(workspace, settings)
     except (ImportProblem, QueryError, TierRuleError, ValueError) as problem:

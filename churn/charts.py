@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from churn.i18n import MESSAGES, format_int, format_percent, format_period, t
+from churn.i18n import MESSAGES, format_int, format_money, format_percent, format_period, t
 
 FONT_SIZE = 16
 FONT_FAMILY = "Inter, 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
@@ -39,6 +39,21 @@ def style(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
     figure.update_xaxes(automargin=True)
     figure.update_yaxes(automargin=True, gridcolor="#e5e7e9")
     return figure
+
+
+def period_axis(figure: go.Figure, labels: list[str], max_ticks: int = 8) -> None:
+    """A categorical period axis with at most ``max_ticks`` horizontal labels (every k-th
+    period), so that labels never overlap, also in a half-width chart on a projector."""
+    step = max(1, -(-len(labels) // max_ticks))
+    figure.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        tickmode="array",
+        tickvals=labels[::step],
+        ticktext=labels[::step],
+        tickangle=0,
+    )
 
 
 def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
@@ -77,9 +92,8 @@ def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
         )
     style(figure, t("overview.trend_title", grain=t(f"grain.{grain}").lower()))
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
-    figure.update_xaxes(
-        title=t("chart.period"), type="category", categoryorder="array", categoryarray=labels, nticks=12
-    )
+    figure.update_xaxes(title=t("chart.period"))
+    period_axis(figure, labels, 12)
     return figure
 
 
@@ -154,6 +168,7 @@ def churn_rate_by_segment(periods: pd.DataFrame, grain: str, title: str, colours
     """One churn-rate line per segment (warm-up periods left out), counts in the hover."""
     figure = go.Figure()
     data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
+    all_labels = [format_period(pd.Timestamp(start).date(), grain) for start in sorted(set(data["period_start"]))]
     for segment, rows in data.groupby("segment", sort=False):
         labels = [format_period(pd.Timestamp(start).date(), grain) for start in rows["period_start"]]
         name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else str(segment)
@@ -185,7 +200,7 @@ def churn_rate_by_segment(periods: pd.DataFrame, grain: str, title: str, colours
     style(figure, title, height=420)
     figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
-    figure.update_xaxes(type="category", nticks=12)
+    period_axis(figure, all_labels, 12)
     return figure
 
 
@@ -224,4 +239,115 @@ def migration_sankey(moves: pd.DataFrame) -> go.Figure:
         )
     )
     style(figure, t("tiers.migration_title"), height=460)
+    return figure
+
+
+def cause_breakdown(by_cause: pd.DataFrame) -> go.Figure:
+    """Customers lost and revenue lost per cause class, side by side as shares."""
+    names = [t(f"cause.{cause}") for cause in by_cause["cause"]]
+    figure = go.Figure()
+    for column, share, label, pattern in (
+        ("customers", "share", t("causes.customers"), ""),
+        ("revenue_lost", "revenue_share", t("causes.revenue"), "/"),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=names,
+                y=by_cause[share],
+                name=label,
+                marker={"color": [CAUSE_COLOURS[c] for c in by_cause["cause"]], "pattern_shape": pattern},
+                text=[format_percent(s) for s in by_cause[share]],
+                customdata=[format_money(v) if column == "revenue_lost" else format_int(v) for v in by_cause[column]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{x}<br>" + label + ": %{customdata} (%{text})<extra></extra>",
+            )
+        )
+    style(figure, t("causes.breakdown_title"), height=420)
+    figure.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.15, "x": 0})
+    figure.update_yaxes(
+        tickformat=".0%",
+        rangemode="tozero",
+        range=[0, float(by_cause[["share", "revenue_share"]].max().max() or 1) * 1.25],
+    )
+    return figure
+
+
+def cause_reasons(reasons: pd.DataFrame) -> go.Figure:
+    """Sunburst: cause classes, and the raw reasons inside each (customers lost)."""
+    ids, labels, parents, values, colours = [], [], [], [], []
+    for cause, rows in reasons.groupby("cause", sort=False):
+        ids.append(cause)
+        labels.append(t(f"cause.{cause}"))
+        parents.append("")
+        values.append(int(rows["customers"].sum()))
+        colours.append(CAUSE_COLOURS[cause])
+        for index, row in enumerate(rows.itertuples()):
+            ids.append(f"{cause}/{index}")
+            if row.reason is None or (isinstance(row.reason, float) and pd.isna(row.reason)):
+                labels.append(t("causes.no_reason") if cause == "unknown" else t("causes.other_reasons"))
+            else:
+                labels.append(str(row.reason))
+            parents.append(cause)
+            values.append(int(row.customers))
+            colours.append(CAUSE_COLOURS[cause])
+    figure = go.Figure(
+        go.Sunburst(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            marker={"colors": colours},
+            insidetextorientation="horizontal",
+            hovertemplate="%{label}: %{value}<extra></extra>",
+        )
+    )
+    style(figure, t("causes.reasons_title"), height=520)
+    return figure
+
+
+def cause_trend(by_period: pd.DataFrame, grain: str, measure: str, title: str) -> go.Figure:
+    """Churn events per period stacked by cause (measure 'churned') or each cause's share ('share')."""
+    figure = go.Figure()
+    all_labels = [format_period(pd.Timestamp(start).date(), grain) for start in sorted(set(by_period["period_start"]))]
+    for cause in ("dissatisfaction", "competitor", "forced", "other", "unknown"):
+        rows = by_period[by_period["cause"] == cause]
+        if rows.empty:
+            continue
+        labels = [format_period(pd.Timestamp(start).date(), grain) for start in rows["period_start"]]
+        common = {"x": labels, "y": rows[measure], "name": t(f"cause.{cause}")}
+        if measure == "share":
+            figure.add_trace(go.Scatter(**common, mode="lines", stackgroup="one", line={"color": CAUSE_COLOURS[cause]}))
+        else:
+            figure.add_trace(go.Bar(**common, marker_color=CAUSE_COLOURS[cause]))
+    style(figure, title, height=400)
+    figure.update_layout(barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
+    period_axis(figure, all_labels, 6)
+    if measure == "share":
+        figure.update_yaxes(tickformat=".0%", range=[0, 1])
+    return figure
+
+
+def cause_heatmap(table: pd.DataFrame, measure: str, title: str, segment_label: dict[str, str]) -> go.Figure:
+    """Causes (rows) × segments (columns), coloured by customers or revenue lost."""
+    causes = [c for c in ("dissatisfaction", "competitor", "forced", "other", "unknown") if c in set(table["cause"])]
+    segments = list(dict.fromkeys(table["segment"]))
+    grid = table.pivot_table(index="cause", columns="segment", values=measure, aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=causes, columns=segments, fill_value=0)
+    text = [[format_int(v) if measure == "customers" else format_money(v) for v in row] for row in grid.to_numpy()]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[segment_label.get(s, s) for s in segments],
+            y=[t(f"cause.{c}") for c in causes],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Reds",
+            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+            showscale=False,
+        )
+    )
+    style(figure, title, height=120 + 60 * len(causes))
+    figure.update_yaxes(autorange="reversed")
     return figure

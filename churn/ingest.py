@@ -28,6 +28,7 @@ ORDER_COLUMNS: dict[str, str] = {
     "region": "varchar",
     "channel": "varchar",
     "category": "varchar",
+    "churn_reason": "varchar",
 }
 CUSTOMER_COLUMNS: dict[str, str] = {
     "customer_id": "varchar",
@@ -126,7 +127,10 @@ def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in (("orders", ORDER_COLUMNS), ("customers", CUSTOMER_COLUMNS)):
         body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
         con.execute(f"create or replace table {table} ({body})")
-    con.execute("create or replace table reason_map (reason_raw varchar, cause varchar)")
+    con.execute(
+        "create or replace table reason_map "
+        "(reason_raw varchar, category_raw varchar, cause varchar, is_edited boolean)"
+    )
     con.execute(
         "create or replace table rejects (file varchar, line bigint, column_name varchar, reason varchar, raw varchar)"
     )

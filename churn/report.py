@@ -76,6 +76,7 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     }
     if dataset.first_date is None:
         report["churn"] = {"periods": []}
+        report["causes"] = _causes_section(workspace, settings)
         report["tiers"] = _tiers_section(workspace, settings, None)
         return report
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
@@ -107,8 +108,31 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
         "won_back_customers": int(status["won_back_customers"]),
         "periods": rows,
     }
+    report["causes"] = _causes_section(workspace, settings)
     report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)
     return report
+
+
+def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
+    """Per cause class: lost customers, share, revenue lost and the top raw reasons."""
+    params = settings.cause_params(workspace.dataset.first_date if workspace.dataset else None)
+    by_cause = workspace.query("churn_by_cause", params)
+    reasons = workspace.query("churn_by_cause_and_reason", params)
+    section: dict[str, Any] = {}
+    for row in by_cause.to_dict("records"):
+        top = reasons[(reasons["cause"] == row["cause"]) & reasons["reason"].notna()].head(5)
+        section[row["cause"]] = {
+            "label": t(f"cause.{row['cause']}"),
+            "customers": int(row["customers"]),
+            "share": _plain(row["share"]),
+            "revenue_lost": round(float(row["revenue_lost"]), 2),
+            "revenue_share": _plain(row["revenue_share"]),
+            "top_reasons": [
+                {"reason": reason, "customers": int(customers), "revenue_lost": round(float(revenue), 2)}
+                for reason, customers, revenue in zip(top["reason"], top["customers"], top["revenue_lost"], strict=True)
+            ],
+        }
+    return section
 
 
 def _tiers_section(workspace: Workspace, settings: Settings, first_date: date | None) -> list[dict[str, Any]]:

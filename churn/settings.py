@@ -48,6 +48,11 @@ class Settings:
             "tiers": list(self.tier_filter),
         }
 
+    def cause_params(self, first_date: date | None) -> dict[str, object]:
+        """The parameters of the churn_by_cause* queries: churn dates in the periods shown."""
+        date_from, date_to = self.query_window(first_date or date(1, 1, 1))
+        return {"date_from": date_from, "date_to": date_to, "tiers": list(self.tier_filter)}
+
     def filter_params(self) -> dict[str, object]:
         """The filter parameters every customer-level query takes (``$tiers``; empty = all)."""
         return {"tiers": list(self.tier_filter)}

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from churn.causes import apply_overrides, reason_table, write_reason_map
 from churn.db import QueryError, build_table, open_connection, run_query
 from churn.facts import WindowSuggestion, build_facts, build_tiers, suggest_window
 from churn.ingest import LoadResult, load_demo
@@ -60,6 +61,9 @@ class Workspace:
         self._tiers_key: tuple[date, TierRule] | None = None
         self.dataset: DatasetInfo | None = None
         self._window_suggestion: dict[date, WindowSuggestion] = {}
+        # The user's corrections of the reason -> cause mapping, keyed by (reason, category).
+        self.reason_overrides: dict[tuple[str, str], str] = {}
+        self.reasons: pd.DataFrame | None = None
 
     @classmethod
     def with_demo(cls) -> Workspace:
@@ -103,12 +107,30 @@ class Workspace:
         """Build the derived tables (spells, facts, tiers) unless they already match these settings."""
         rule = tier_rule or TierRule()
         with self._lock:
+            changed = False
             if self._facts_key != (as_of, window_days):
                 build_facts(self.con, as_of, window_days)
                 self._facts_key = (as_of, window_days)
+                self._classify_reasons()
+                changed = True
             if self._tiers_key != (as_of, rule):
                 build_tiers(self.con, as_of, rule)
                 self._tiers_key = (as_of, rule)
+                changed = True
+            if changed:
+                build_table(self.con, "lost_customer_causes", "lost_customer_causes")
+
+    def set_reason_overrides(self, overrides: dict[tuple[str, str], str]) -> None:
+        """Replace the user's reason -> cause corrections and apply them to every query."""
+        with self._lock:
+            self.reason_overrides = dict(overrides)
+            if self._facts_key is not None:
+                self._classify_reasons()
+                build_table(self.con, "lost_customer_causes", "lost_customer_causes")
+
+    def _classify_reasons(self) -> None:
+        self.reasons = apply_overrides(reason_table(self.con), self.reason_overrides)
+        write_reason_map(self.con, self.reasons)
 
     def has_costs(self) -> bool:
         """Whether every order has a cost, so that margin can be a tier basis."""

@@ -1,5 +1,9 @@
--- customer_facts: one row per customer with orders up to the as-of date: value, activity,
--- current status and descriptive dimensions. Built from customer_spells (build it first).
+-- customer_facts: one row per customer up to the as-of date: value, activity, current status,
+-- the churn reason on record and descriptive dimensions. Built from customer_spells.
+-- Customers with orders get their status from their spells. A dataset with no orders at all
+-- (a customers file alone) gets one row per listed customer instead: lost when it has a churn
+-- date on or before the as-of date or a status such as churned / lost / 流失; its revenue is
+-- the file's total revenue.
 -- Parameters: $as_of (date).
 with
 
@@ -23,7 +27,9 @@ order_summary as (
         sum(cost) as cost,
         mode(region) as order_region,
         mode(channel) as channel,
-        mode(category) as category
+        mode(category) as category,
+        -- A reason column in an orders file: the latest reason given.
+        arg_max(churn_reason, order_date) filter (where churn_reason is not null) as order_churn_reason
     from orders_to_date
     group by customer_id
 ),
@@ -33,7 +39,8 @@ spell_summary as (
         customer_id,
         count(*)::integer as spells,
         arg_max_null(churn_date, spell_number) as churn_date,
-        arg_max(spell_start, spell_number) as current_spell_start
+        arg_max(spell_start, spell_number) as current_spell_start,
+        arg_max(revenue_last_12_months, spell_number) as revenue_last_12_months
     from spells
     group by customer_id
 ),
@@ -44,12 +51,16 @@ customer_attributes as (
         any_value(region) as region,
         any_value(segment) as segment,
         any_value(churn_reason) as churn_reason,
-        any_value(churn_category) as churn_category
+        any_value(churn_category) as churn_category,
+        max(churn_date) filter (where churn_date <= $as_of::date) as listed_churn_date,
+        bool_or(lower(trim(status)) in ('churned', 'lost', 'inactive', 'closed', 'cancelled', '流失', '已流失'))
+            as is_listed_as_lost,
+        any_value(total_revenue) as total_revenue
     from customers
     group by customer_id
 ),
 
-final as (
+order_customers as (
     select
         order_summary.customer_id,
         first_order_date,
@@ -63,15 +74,47 @@ final as (
         current_spell_start,
         churn_date,
         churn_date is null as is_active,
+        revenue_last_12_months,
         coalesce(customer_attributes.region, order_region) as region,
         channel,
         category,
         segment,
-        churn_reason,
+        coalesce(customer_attributes.churn_reason, order_churn_reason) as churn_reason,
         churn_category
     from order_summary
     join spell_summary using (customer_id)
     left join customer_attributes using (customer_id)
+),
+
+listed_customers as (
+    select
+        customer_id,
+        null::date as first_order_date,
+        null::date as last_order_date,
+        0::bigint as orders,
+        total_revenue as revenue,
+        null::double as cost,
+        null::double as margin,
+        0 as spells,
+        0 as times_won_back,
+        null::date as current_spell_start,
+        listed_churn_date as churn_date,
+        not (listed_churn_date is not null or coalesce(is_listed_as_lost, false)) as is_active,
+        total_revenue as revenue_last_12_months,
+        region,
+        null::varchar as channel,
+        null::varchar as category,
+        segment,
+        churn_reason,
+        churn_category
+    from customer_attributes
+    where not exists (select 1 from orders)
+),
+
+final as (
+    select * from order_customers
+    union all
+    select * from listed_customers
 )
 
 select * from final

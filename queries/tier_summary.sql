@@ -1,7 +1,7 @@
 -- tier_summary: the pyramid. Per tier: customers and their share, revenue / margin / value
--- (the tier basis) and their shares, average and median value per customer, and how many of
--- the tier's customers are active or lost at the as-of date. Built on customer_tiers,
--- customer_facts (status from orders) and customers (status of a customers file alone).
+-- (the tier basis) and their shares, average and median value per customer, the average
+-- lifetime revenue, and how many of the tier's customers are active or lost at the as-of date.
+-- Built on customer_tiers and customer_facts.
 with
 
 tiers as (
@@ -10,25 +10,10 @@ tiers as (
 
 status as (
     select
-        tiers.customer_id,
-        coalesce(customer_facts.revenue, listed.total_revenue) as lifetime_revenue,
-        coalesce(
-            not customer_facts.is_active,
-            listed.churn_date is not null
-                or lower(trim(listed.status)) in ('churned', 'lost', 'inactive', 'closed', '流失', '已流失'),
-            false
-        ) as is_lost
-    from tiers
-    left join customer_facts using (customer_id)
-    left join (
-        select
-            customer_id,
-            max(churn_date) as churn_date,
-            any_value(status) as status,
-            any_value(total_revenue) as total_revenue
-        from customers
-        group by customer_id
-    ) as listed using (customer_id)
+        customer_id,
+        revenue as lifetime_revenue,
+        not is_active as is_lost
+    from customer_facts
 ),
 
 per_tier as (

@@ -112,9 +112,9 @@ def wait_until_rendered(page: Page, charts: int = 1) -> None:
     page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000)
     page.wait_for_function(
         """(count) => {
+            const drawn = '.scatterlayer .trace, .barlayer .trace, .sankey, .sunburstlayer .slice, .heatmaplayer .hm';
             const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-            if (charts.length < count) return false;
-            return [...charts].every((chart) => chart.querySelector('.scatterlayer .trace, .barlayer .trace, .sankey'));
+            return charts.length >= count && [...charts].every((chart) => chart.querySelector(drawn));
         }""",
         arg=charts,
         timeout=60_000,

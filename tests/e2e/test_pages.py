@@ -12,6 +12,7 @@ from tests.e2e.conftest import screenshot, wait_until_rendered
 # URL path -> (charts on the page, a text that must show in English, in Chinese)
 PAGES = {
     "overview": (1, "Churn rate", "流失率"),
+    "causes": (5, "Lost customers and revenue by cause", "各原因的流失客户与流失收入"),
     "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
 }
 

@@ -61,6 +61,12 @@ EXPECTED_COLUMNS = {
     "lost_valuable_customers": {"customer_id", "tier", "value", "churn_date", "churn_reason"},
     "tier_migration": {"from_tier", "to_tier", "customers", "value_before", "value_after"},
     "tier_drops": {"customer_id", "from_tier", "to_tier", "value_before", "value_after"},
+    "lost_customer_causes": {"customer_id", "churn_date", "cause", "revenue_lost", "tier", "region"},
+    "churn_by_cause": {"cause", "customers", "share", "revenue_lost", "revenue_share"},
+    "churn_by_cause_and_reason": {"cause", "reason", "customers", "revenue_lost"},
+    "churn_by_cause_and_period": {"period_start", "cause", "churned", "share"},
+    "churn_by_cause_and_segment": {"cause", "segment", "customers", "revenue_lost"},
+    "value_per_customer": {"customers", "revenue_per_customer", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
 
@@ -82,13 +88,11 @@ def test_query_runs_on_fixture(tiny: Workspace, name: str) -> None:
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_runs_on_empty_dataset(tmp_path, name: str) -> None:
     from churn.db import open_connection
-    from churn.facts import build_facts, build_tiers
     from churn.ingest import create_canonical_tables
 
     workspace = Workspace(open_connection([tmp_path]))
     create_canonical_tables(workspace.con)
-    build_facts(workspace.con, TINY_AS_OF, TINY_WINDOW)
-    build_tiers(workspace.con, TINY_AS_OF, TierRule())
+    workspace.ensure_facts(TINY_AS_OF, TINY_WINDOW, TierRule())
     if name in MIGRATION_QUERIES:
         workspace.tier_migration(TierRule(), *MIGRATION_WINDOWS)
     result = workspace.query(name, PARAMETERS)

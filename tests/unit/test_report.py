@@ -130,3 +130,28 @@ def test_customers_file_alone(capsys) -> None:
 def test_invalid_tier_shares_are_an_error(capsys) -> None:
     assert main(["report", "--tiers", "1,4,15,70"]) == 2
     assert "add up to 100%" in capsys.readouterr().err
+
+
+def test_causes_section_and_reason_map(capsys, tmp_path: Path) -> None:
+    tiny = [
+        str(ROOT / "tests/data/tiny_orders.csv"),
+        "--customers",
+        str(ROOT / "tests/data/tiny_customers.csv"),
+        "--as-of",
+        "2024-06-30",
+        "--window",
+        "30",
+    ]
+    causes = run_report(capsys, *tiny)["causes"]
+    assert list(causes) == ["dissatisfaction", "competitor", "forced", "other", "unknown"]
+    assert (causes["competitor"]["customers"], causes["competitor"]["revenue_lost"]) == (1, 270.0)
+    assert causes["competitor"]["top_reasons"] == [
+        {"reason": "Switched to competitor", "customers": 1, "revenue_lost": 270.0}
+    ]
+    assert causes["unknown"]["customers"] == 7
+    assert causes["unknown"]["share"] == 7 / 9
+    # A mapping file downloaded from the causes page and edited: price is now "forced".
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("reason,category,cause\nPrice too high,,forced\n", encoding="utf-8")
+    causes = run_report(capsys, *tiny, "--reason-map", str(mapping))["causes"]
+    assert (causes["dissatisfaction"]["customers"], causes["forced"]["customers"]) == (0, 1)

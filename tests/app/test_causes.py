@@ -1,0 +1,58 @@
+"""The causes page in AppTest: renders, and a mapping upload changes the breakdown."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from churn.i18n import format_percent
+from churn.workspace import Workspace
+from tests.app.conftest import new_app
+
+
+def demo_breakdown(overrides: dict[tuple[str, str], str] | None = None) -> dict[str, int]:
+    workspace = Workspace.with_demo()
+    workspace.ensure_facts(date(2025, 12, 31), 60)
+    if overrides:
+        workspace.set_reason_overrides(overrides)
+    table = workspace.query(
+        "churn_by_cause", {"date_from": date(2023, 1, 1), "date_to": date(2025, 12, 31), "tiers": []}
+    )
+    workspace.close()
+    return dict(zip(table["cause"], table["customers"], strict=True))
+
+
+def open_causes():
+    at = new_app()
+    at.switch_page("pages/causes.py").run()
+    assert not at.exception
+    return at
+
+
+def test_causes_page_renders_every_class() -> None:
+    at = open_causes()
+    labels = [metric.label for metric in at.metric]
+    assert labels == ["Dissatisfaction", "Competitor", "Forced", "Other", "Silent churn (unknown)"]
+    expected = demo_breakdown()
+    total = sum(expected.values())
+    assert at.metric[1].value == format_percent(expected["competitor"] / total)
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_uploaded_mapping_changes_the_breakdown() -> None:
+    at = open_causes()
+    before = demo_breakdown()
+    after = demo_breakdown({("Price too high", ""): "forced"})
+    moved = before["dissatisfaction"] - after["dissatisfaction"]
+    assert moved > 0 and after["forced"] == before["forced"] + moved
+    at.file_uploader[0].upload("mapping.csv", b"reason,category,cause\nPrice too high,,forced\n", "text/csv").run()
+    assert not at.exception
+    total = sum(before.values())
+    assert at.metric[0].value == format_percent(after["dissatisfaction"] / total)
+    assert at.metric[2].value == format_percent(after["forced"] / total)
+    assert "1" in at.success[0].value
+
+
+def test_bad_mapping_file_is_explained() -> None:
+    at = open_causes()
+    at.file_uploader[0].upload("mapping.csv", b"reason,cause\nPrice too high,angry\n", "text/csv").run()
+    assert "Unknown causes" in at.error[0].value
