@@ -11,6 +11,15 @@ from pathlib import Path
 from churn.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
+TINY_WITH_CUSTOMERS = (
+    str(ROOT / "tests/data/tiny_orders.csv"),
+    "--customers",
+    str(ROOT / "tests/data/tiny_customers.csv"),
+    "--as-of",
+    "2024-06-30",
+    "--window",
+    "30",
+)
 
 
 def run_report(capsys, *args: str) -> dict:
@@ -82,16 +91,7 @@ def test_missing_file_is_an_error_not_a_traceback() -> None:
 
 
 def test_tiers_section_on_tiny_file(capsys) -> None:
-    report = run_report(
-        capsys,
-        str(ROOT / "tests/data/tiny_orders.csv"),
-        "--customers",
-        str(ROOT / "tests/data/tiny_customers.csv"),
-        "--as-of",
-        "2024-06-30",
-        "--window",
-        "30",
-    )
+    report = run_report(capsys, *TINY_WITH_CUSTOMERS)
     tiers = {row["tier"]: row for row in report["tiers"]}
     # n = 11 ranked by revenue: platinum A (300); iron J (270), C (210); lead the other 8 (705).
     assert list(tiers) == ["platinum", "iron", "lead"]
@@ -133,16 +133,7 @@ def test_invalid_tier_shares_are_an_error(capsys) -> None:
 
 
 def test_causes_section_and_reason_map(capsys, tmp_path: Path) -> None:
-    tiny = [
-        str(ROOT / "tests/data/tiny_orders.csv"),
-        "--customers",
-        str(ROOT / "tests/data/tiny_customers.csv"),
-        "--as-of",
-        "2024-06-30",
-        "--window",
-        "30",
-    ]
-    causes = run_report(capsys, *tiny)["causes"]
+    causes = run_report(capsys, *TINY_WITH_CUSTOMERS)["causes"]
     assert list(causes) == ["dissatisfaction", "competitor", "forced", "other", "unknown"]
     assert (causes["competitor"]["customers"], causes["competitor"]["revenue_lost"]) == (1, 270.0)
     assert causes["competitor"]["top_reasons"] == [
@@ -153,5 +144,5 @@ def test_causes_section_and_reason_map(capsys, tmp_path: Path) -> None:
     # A mapping file downloaded from the causes page and edited: price is now "forced".
     mapping = tmp_path / "mapping.csv"
     mapping.write_text("reason,category,cause\nPrice too high,,forced\n", encoding="utf-8")
-    causes = run_report(capsys, *tiny, "--reason-map", str(mapping))["causes"]
+    causes = run_report(capsys, *TINY_WITH_CUSTOMERS, "--reason-map", str(mapping))["causes"]
     assert (causes["dissatisfaction"]["customers"], causes["forced"]["customers"]) == (0, 1)
