@@ -15,6 +15,22 @@ from churn.facts import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 
 GRAINS = ("month", "quarter", "year")
+FILTER_DIMENSIONS = ("region", "channel", "category", "segment")
+# Every query-string key the settings use (others are left alone).
+SETTING_KEYS = (
+    "as_of",
+    "window",
+    "grain",
+    "lang",
+    "from",
+    "to",
+    "tiers",
+    "basis",
+    "tier_window",
+    "tier_filter",
+    "filter_by",
+    "filter",
+)
 LANGUAGES = ("en", "zh")
 
 
@@ -30,6 +46,8 @@ class Settings:
     lang: str = "en"
     tier_rule: TierRule = field(default_factory=TierRule)
     tier_filter: tuple[str, ...] = ()
+    filter_dimension: str = "region"
+    filter_values: tuple[str, ...] = ()
 
     def query_window(self, first_date: date) -> tuple[date, date]:
         """The date range of periods shown: the chosen range, or all data up to the as-of date."""
@@ -45,17 +63,22 @@ class Settings:
             "date_from": date_from,
             "date_to": date_to,
             "dimension": dimension,
-            "tiers": list(self.tier_filter),
+            **self.filter_params(),
         }
 
     def cause_params(self, first_date: date | None) -> dict[str, object]:
         """The parameters of the churn_by_cause* queries: churn dates in the periods shown."""
         date_from, date_to = self.query_window(first_date or date(1, 1, 1))
-        return {"date_from": date_from, "date_to": date_to, "tiers": list(self.tier_filter)}
+        return {"date_from": date_from, "date_to": date_to, **self.filter_params()}
 
     def filter_params(self) -> dict[str, object]:
-        """The filter parameters every customer-level query takes (``$tiers``; empty = all)."""
-        return {"tiers": list(self.tier_filter)}
+        """The filters every customer-level query takes: ``$tiers``, and ``$filter_values`` of
+        ``$filter_dimension`` (empty lists keep everyone)."""
+        return {
+            "tiers": list(self.tier_filter),
+            "filter_dimension": self.filter_dimension,
+            "filter_values": list(self.filter_values),
+        }
 
     def to_query_params(self) -> dict[str, str]:
         params = {
@@ -74,6 +97,9 @@ class Settings:
             params["tier_window"] = self.tier_rule.window
         if self.tier_filter:
             params["tier_filter"] = ",".join(self.tier_filter)
+        if self.filter_values:
+            params["filter_by"] = self.filter_dimension
+            params["filter"] = ",".join(self.filter_values)
         return params
 
 
@@ -136,6 +162,13 @@ def settings_from_query_params(params: dict[str, str], defaults: Settings) -> tu
             settings = replace(settings, tier_filter=chosen)
         else:
             problems.append("tier_filter")
+    if "filter" in params:
+        dimension = params.get("filter_by", "region")
+        values = tuple(value for value in params["filter"].split(",") if value)
+        if dimension in FILTER_DIMENSIONS and values:
+            settings = replace(settings, filter_dimension=dimension, filter_values=values)
+        else:
+            problems.append("filter")
     if settings.date_from and settings.date_to and settings.date_from > settings.date_to:
         settings = replace(settings, date_from=defaults.date_from, date_to=defaults.date_to)
         problems += ["from", "to"]

@@ -9,7 +9,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
-from churn.settings import GRAINS, LANGUAGES, Settings, settings_from_query_params
+from churn.settings import FILTER_DIMENSIONS, GRAINS, LANGUAGES, SETTING_KEYS, Settings, settings_from_query_params
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.workspace import Workspace
 
@@ -60,6 +60,8 @@ def _initialise_state(workspace: Workspace) -> None:
     st.session_state[_key("basis")] = settings.tier_rule.basis
     st.session_state[_key("tier_window")] = settings.tier_rule.window
     st.session_state[_key("tier_filter")] = list(settings.tier_filter)
+    st.session_state[_key("filter_by")] = settings.filter_dimension
+    st.session_state[_key(f"filter_{settings.filter_dimension}")] = list(settings.filter_values)
     st.session_state[_key("tier_rule")] = settings.tier_rule
 
 
@@ -141,6 +143,24 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             help=t("sidebar.tier_filter_help"),
             key=_key("tier_filter"),
         )
+        filter_dimension = st.selectbox(
+            t("sidebar.filter_by"),
+            FILTER_DIMENSIONS,
+            format_func=lambda dimension: t(f"dimension.{dimension}"),
+            key=_key("filter_by"),
+        )
+        choices = workspace.query("dimension_values", {"dimension": filter_dimension})["value"].tolist()
+        # One selection per dimension, so that switching dimension never leaves stale values.
+        filter_key = _key(f"filter_{filter_dimension}")
+        if filter_key in st.session_state:
+            st.session_state[filter_key] = [v for v in st.session_state[filter_key] if v in choices]
+        filter_values = st.multiselect(
+            t("sidebar.filter_values", dimension=t(f"dimension.{filter_dimension}").lower()),
+            choices,
+            placeholder=t("sidebar.filter_placeholder"),
+            help=t("sidebar.filter_help"),
+            key=filter_key,
+        )
         tier_rule = _tier_rule_controls(workspace.has_costs())
         st.caption(
             t(
@@ -166,6 +186,8 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         lang=st.session_state[_key("lang")],
         tier_rule=tier_rule,
         tier_filter=tuple(tier for tier in TIERS if tier in tier_filter),
+        filter_dimension=str(filter_dimension),
+        filter_values=tuple(filter_values),
     )
     _mirror_in_url(settings)
     st.session_state["settings"] = settings
@@ -220,7 +242,7 @@ def _tier_rule_controls(has_costs: bool) -> TierRule:
 
 def _mirror_in_url(settings: Settings) -> None:
     wanted = settings.to_query_params()
-    for key in ("as_of", "window", "grain", "lang", "from", "to", "tiers", "basis", "tier_window", "tier_filter"):
+    for key in SETTING_KEYS:
         if key in wanted and st.query_params.get(key) != wanted[key]:
             st.query_params[key] = wanted[key]
         elif key not in wanted and key in st.query_params:

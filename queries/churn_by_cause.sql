@@ -1,6 +1,7 @@
 -- churn_by_cause: customers lost and revenue lost per cause class, with shares, for customers
 -- lost in the periods shown (churn date from $date_from to $date_to; a customers file alone
--- may have no churn dates: all its lost customers) and the tiers kept by $tiers (empty = all).
+-- may have no churn dates: all its lost customers), the tiers kept by $tiers and the values of
+-- $filter_dimension kept by $filter_values (empty = all).
 -- Every class is listed, also when nobody left for it. Built on lost_customer_causes.
 with
 
@@ -15,6 +16,8 @@ lost as (
     from lost_customer_causes
     where (churn_date is null or churn_date between $date_from::date and $date_to::date)
         and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then region when 'channel' then channel when 'category' then category else segment end))
 ),
 
 per_cause as (

@@ -2,7 +2,7 @@
 -- per period and cause class, and each class's share of the period's events. A customer's cause
 -- is the one on record now, applied to each of their churn events. Built on customer_spells,
 -- customer_facts, customer_tiers and reason_map.
--- Parameters: $as_of, $grain, $date_from, $date_to, $tiers.
+-- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
 with
 
 events as (
@@ -18,6 +18,9 @@ events as (
         and reason_map.category_raw is not distinct from customer_facts.churn_category
     where customer_spells.is_churned
         and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
+            when 'category' then customer_facts.category else customer_facts.segment end))
 ),
 
 per_period as (

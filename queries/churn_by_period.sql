@@ -13,7 +13,8 @@
 -- is undercounted (no one can be W days silent yet) and "new" includes the existing base.
 -- Parameters: $as_of (date), $window_days, $grain ('month' | 'quarter' | 'year'), $date_from,
 --   $date_to, $dimension ('all' | 'tier' | 'region' | 'channel' | 'category' | 'segment'),
---   $tiers (list of tiers to keep; empty = all customers).
+--   $tiers (list of tiers to keep; empty = all customers), $filter_dimension ('region' |
+--   'channel' | 'category' | 'segment') and $filter_values (its values to keep; empty = all).
 with
 
 spells as (
@@ -30,7 +31,10 @@ spells as (
     from customer_spells
     left join customer_facts using (customer_id)
     left join customer_tiers using (customer_id)
-    where len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier)
+    where (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
+            when 'category' then customer_facts.category else customer_facts.segment end))
 ),
 
 step as (

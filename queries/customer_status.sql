@@ -1,12 +1,16 @@
 -- customer_status: customers active and lost at the as-of date, for the tiers kept by the
--- filter ($tiers; empty = all). Built on customer_facts and customer_tiers.
+-- filters ($tiers; $filter_dimension and $filter_values; empty = all). Built on customer_facts
+-- and customer_tiers.
 with
 
 facts as (
     select customer_facts.*
     from customer_facts
     left join customer_tiers using (customer_id)
-    where len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier)
+    where (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
+            when 'category' then customer_facts.category else customer_facts.segment end))
 ),
 
 final as (

@@ -56,3 +56,6 @@ def period_params(
     """churn_by_period parameters, built the way the pages build them."""
     settings = Settings(as_of, window_days, grain, date_from, date_to or as_of, tier_filter=tuple(tiers))
     return settings.period_params(date_from, dimension)
+
+
+NO_FILTERS: dict[str, object] = {"tiers": [], "filter_dimension": "region", "filter_values": []}

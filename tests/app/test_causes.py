@@ -7,6 +7,7 @@ from datetime import date
 from churn.i18n import format_percent
 from churn.workspace import Workspace
 from tests.app.conftest import new_app
+from tests.conftest import NO_FILTERS
 
 
 def demo_breakdown(overrides: dict[tuple[str, str], str] | None = None) -> dict[str, int]:
@@ -15,7 +16,7 @@ def demo_breakdown(overrides: dict[tuple[str, str], str] | None = None) -> dict[
     if overrides:
         workspace.set_reason_overrides(overrides)
     table = workspace.query(
-        "churn_by_cause", {"date_from": date(2023, 1, 1), "date_to": date(2025, 12, 31), "tiers": []}
+        "churn_by_cause", {"date_from": date(2023, 1, 1), "date_to": date(2025, 12, 31), **NO_FILTERS}
     )
     workspace.close()
     return dict(zip(table["cause"], table["customers"], strict=True))

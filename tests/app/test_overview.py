@@ -112,3 +112,19 @@ def test_every_page_file_renders() -> None:
         at.switch_page(f"pages/{page.name}").run()
         assert not at.exception, page.name
         assert not at.error, page.name
+
+
+def test_region_filter_limits_the_overview() -> None:
+    at = new_app({"filter_by": "region", "filter": "West"})
+    assert not at.exception
+    assert at.multiselect(key="setting_filter_region").value == ["West"]
+    workspace = Workspace.with_demo()
+    workspace.ensure_facts(date(2025, 12, 31), 60)
+    west_active = workspace.con.execute(
+        "select count(*) from customer_facts where region = 'West' and is_active"
+    ).fetchone()[0]
+    workspace.close()
+    assert metrics(at)["Active customers"] == f"{west_active:,}"
+    at.selectbox(key="setting_filter_by").set_value("channel").run()
+    assert not at.exception
+    assert at.query_params.get("filter") is None  # no channel chosen: no filter

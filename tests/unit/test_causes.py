@@ -16,7 +16,7 @@ from churn.causes import (
     read_overrides,
 )
 from churn.workspace import Workspace
-from tests.conftest import TINY_AS_OF
+from tests.conftest import NO_FILTERS, TINY_AS_OF
 
 D, C, F, OT, U = "dissatisfaction", "competitor", "forced", "other", "unknown"
 
@@ -163,7 +163,7 @@ def test_mapping_file() -> None:
 
 
 def cause_params(date_from: date = date(2000, 1, 1), date_to: date = TINY_AS_OF) -> dict[str, object]:
-    return {"date_from": date_from, "date_to": date_to, "tiers": []}
+    return {"date_from": date_from, "date_to": date_to, **NO_FILTERS}
 
 
 def test_tiny_breakdown_by_cause(tiny: Workspace) -> None:

@@ -61,4 +61,6 @@ def test_period_params_default_to_all_history() -> None:
         "date_to": date(2025, 12, 31),
         "dimension": "all",
         "tiers": [],
+        "filter_dimension": "region",
+        "filter_values": [],
     }

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from churn.workspace import Workspace
-from tests.conftest import TINY_AS_OF
+from tests.conftest import NO_FILTERS, TINY_AS_OF
 
 
 def spells_of(workspace: Workspace) -> dict[tuple[str, int], tuple[date, date, date | None]]:
@@ -72,7 +72,7 @@ def test_customer_facts(tiny: Workspace) -> None:
 
 
 def test_customer_status(tiny: Workspace) -> None:
-    status = tiny.query("customer_status", {"tiers": []}).iloc[0]
+    status = tiny.query("customer_status", NO_FILTERS).iloc[0]
     assert status["customers"] == 11
     assert status["active_customers"] == 2  # E and G
     assert status["churned_customers"] == 9
