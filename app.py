@@ -16,7 +16,8 @@ workspace.ensure_derived(settings)
 overview = st.Page("pages/overview.py", title=t("page.overview"), url_path="overview", icon=":material/dashboard:")
 tiers = st.Page("pages/tiers.py", title=t("page.tiers"), url_path="tiers", icon=":material/signal_cellular_alt:")
 causes = st.Page("pages/causes.py", title=t("page.causes"), url_path="causes", icon=":material/psychology_alt:")
-pages = [overview, causes, tiers]
+trends = st.Page("pages/trends.py", title=t("page.trends"), url_path="trends", icon=":material/trending_up:")
+pages = [overview, trends, causes, tiers]
 
 
 def open_overview() -> None:

@@ -351,3 +351,257 @@ def cause_heatmap(table: pd.DataFrame, measure: str, title: str, segment_label: 
     style(figure, title, height=120 + 60 * len(causes))
     figure.update_yaxes(autorange="reversed")
     return figure
+
+
+def _period_labels(starts: pd.Series, grain: str) -> list[str]:
+    return [format_period(pd.Timestamp(start).date(), grain) for start in starts]
+
+
+def churn_and_retention(periods: pd.DataFrame, grain: str, title: str) -> go.Figure:
+    """Churn and retention rate per period (warm-up periods left out), counts in the hover."""
+    data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
+    labels = _period_labels(data["period_start"], grain)
+    churn_hover = [
+        t("chart.hover_churn", period=p, rate=format_percent(r), churned=format_int(c), at_start=format_int(n))
+        for p, r, c, n in zip(labels, data["churn_rate"], data["churned"], data["customers_at_start"], strict=True)
+    ]
+    retention_hover = [
+        t("chart.hover_retention", period=p, rate=format_percent(r), kept=format_int(n - c), at_start=format_int(n))
+        for p, r, c, n in zip(labels, data["retention_rate"], data["churned"], data["customers_at_start"], strict=True)
+    ]
+    figure = go.Figure()
+    for column, name, colour, hover in (
+        ("churn_rate", t("chart.churn_rate"), PRIMARY, churn_hover),
+        ("retention_rate", t("chart.retention_rate"), SECONDARY, retention_hover),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=data[column],
+                name=name,
+                mode="lines+markers",
+                line={"color": colour, "width": 3},
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    style(figure, title, height=400)
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15, "x": 0})
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    period_axis(figure, labels, 12)
+    return figure
+
+
+def customer_flow(periods: pd.DataFrame, grain: str, title: str) -> go.Figure:
+    """New and won-back customers up, lost customers down, customers at the end as a line."""
+    labels = _period_labels(periods["period_start"], grain)
+    figure = go.Figure()
+    for column, name, colour, sign in (
+        ("new", t("trends.flow_new"), SECONDARY, 1),
+        ("reactivated", t("trends.flow_won_back"), "#48c9b0", 1),
+        ("churned_total", t("trends.flow_lost"), PRIMARY, -1),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=labels,
+                y=periods[column] * sign,
+                name=name,
+                marker_color=colour,
+                customdata=periods[column],
+                hovertemplate="%{x}<br>" + name + ": %{customdata:,}<extra></extra>",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=periods["customers_at_end"],
+            name=t("trends.flow_at_end"),
+            mode="lines",
+            line={"color": "#2c3e50", "width": 2},
+            yaxis="y2",
+            hovertemplate="%{x}<br>" + t("trends.flow_at_end") + ": %{y:,}<extra></extra>",
+        )
+    )
+    style(figure, title, height=420)
+    figure.update_layout(
+        barmode="relative",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.15, "x": 0},
+        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+    )
+    period_axis(figure, labels, 6)
+    return figure
+
+
+def revenue_and_customer_churn(periods: pd.DataFrame, revenue: pd.DataFrame, grain: str) -> go.Figure:
+    """Customer churn rate and revenue churn rate per period on one axis."""
+    customers = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
+    money = revenue[revenue["period_start"].isin(customers["period_start"])]
+    figure = churn_rate_trend(customers, grain)
+    labels = _period_labels(money["period_start"], grain)
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=money["revenue_churn_rate"],
+            name=t("trends.revenue_churn"),
+            mode="lines+markers",
+            line={"color": "#d68910", "width": 3, "dash": "dash"},
+            hovertext=[
+                t(
+                    "trends.hover_revenue",
+                    period=p,
+                    rate=format_percent(r),
+                    lost=format_money(lost),
+                    base=format_money(b),
+                )
+                for p, r, lost, b in zip(
+                    labels, money["revenue_churn_rate"], money["revenue_lost"], money["revenue_base"], strict=True
+                )
+            ],
+            hoverinfo="text",
+        )
+    )
+    figure.update_layout(
+        title_text=t("trends.revenue_title"), showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0}
+    )
+    period_axis(figure, _period_labels(customers["period_start"], grain), 6)
+    return figure
+
+
+def cohort_heatmap(cohorts: pd.DataFrame, cohort_grain: str, minimum: int) -> go.Figure:
+    """Cohorts (rows, oldest on top) × periods since first purchase, share still active."""
+    grain_name = t(f"grain.{cohort_grain}").lower()
+    starts = sorted(set(cohorts["cohort_start"]))
+    offsets = sorted(set(cohorts["periods_since"]))
+    sizes = cohorts.groupby("cohort_start")["cohort_customers"].first()
+    row_labels = [
+        f"{format_period(pd.Timestamp(s).date(), cohort_grain)} · {format_int(sizes[s])}"
+        + (" *" if sizes[s] < minimum else "")
+        for s in starts
+    ]
+    grid = cohorts.pivot_table(index="cohort_start", columns="periods_since", values="share_active").reindex(
+        index=starts, columns=offsets
+    )
+    active = cohorts.pivot_table(index="cohort_start", columns="periods_since", values="active_customers").reindex(
+        index=starts, columns=offsets
+    )
+    hover = [
+        [
+            ""
+            if pd.isna(grid.iloc[i, j])
+            else t(
+                "trends.cohort_hover",
+                cohort=format_period(pd.Timestamp(start).date(), cohort_grain),
+                customers=format_int(sizes[start]),
+                offset=offset,
+                grain=grain_name,
+                share=format_percent(grid.iloc[i, j]),
+                active=format_int(active.iloc[i, j]),
+            )
+            for j, offset in enumerate(offsets)
+        ]
+        for i, start in enumerate(starts)
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[str(o) for o in offsets],
+            y=row_labels,
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            hovertext=hover,
+            hoverinfo="text",
+            colorbar={"tickformat": ".0%"},
+        )
+    )
+    style(figure, t("trends.cohort_heatmap_title", grain=grain_name), height=max(360, 60 + 22 * len(starts)))
+    figure.update_yaxes(autorange="reversed", type="category", tickfont={"size": FONT_SIZE - 4})
+    figure.update_xaxes(title=t("trends.cohort_x", grain=grain_name), type="category")
+    return figure
+
+
+def survival_curves(survival: pd.DataFrame, segment_label: dict[str, str], colours: dict[str, str]) -> go.Figure:
+    """Kaplan-Meier step curves, one per segment, starting at 100% at month 0."""
+    figure = go.Figure()
+    for segment, rows in survival.groupby("segment", sort=False):
+        name = segment_label.get(str(segment), str(segment))
+        months = [0, *(rows["months"] + 1)]
+        shares = [1.0, *rows["survival"]]
+        hover = [
+            t("trends.survival_hover", segment=name, months=0, share=format_percent(1.0), at_risk="–", events=0)
+        ] + [
+            t(
+                "trends.survival_hover",
+                segment=name,
+                months=m + 1,
+                share=format_percent(s),
+                at_risk=format_int(n),
+                events=format_int(e),
+            )
+            for m, s, n, e in zip(rows["months"], rows["survival"], rows["at_risk"], rows["events"], strict=True)
+        ]
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=shares,
+                name=name,
+                mode="lines",
+                line={"shape": "hv", "width": 3, "color": colours.get(str(segment))},
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    style(figure, t("trends.survival_chart_title"), height=420)
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.02], title=t("trends.survival_y"))
+    figure.update_xaxes(title=t("trends.survival_x"), rangemode="tozero")
+    return figure
+
+
+def window_sensitivity(sensitivity: pd.DataFrame, current: int, title: str) -> go.Figure:
+    """Last complete period's churn rate for each W, the current W marked."""
+    hover = [
+        t(
+            "trends.sensitivity_hover",
+            window=w,
+            rate=format_percent(r),
+            churned=format_int(c),
+            at_start=format_int(n),
+            share=format_percent(s),
+        )
+        for w, r, c, n, s in zip(
+            sensitivity["window_days"],
+            sensitivity["churn_rate"],
+            sensitivity["churned"],
+            sensitivity["customers_at_start"],
+            sensitivity["share_within"],
+            strict=True,
+        )
+    ]
+    figure = go.Figure(
+        go.Scatter(
+            x=sensitivity["window_days"],
+            y=sensitivity["churn_rate"],
+            mode="lines+markers",
+            line={"color": PRIMARY, "width": 3},
+            marker={"size": 9},
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+    figure.add_vline(x=current, line={"color": SECONDARY, "dash": "dot", "width": 2})
+    figure.add_annotation(
+        x=current,
+        y=1,
+        yref="paper",
+        text=f"{t('trends.sensitivity_current')} = {current}",
+        showarrow=False,
+        xanchor="left",
+        xshift=6,
+        font={"color": SECONDARY},
+    )
+    style(figure, title, height=380)
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
+    figure.update_xaxes(title=t("trends.sensitivity_x"))
+    return figure

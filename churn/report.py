@@ -102,11 +102,36 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
         row["revenue_lost"] = round(row["revenue_lost"], 2)
         rows.append(row)
     status = workspace.query("customer_status", settings.filter_params()).iloc[0]
+    revenue = workspace.query("revenue_churn_by_period", settings.period_params(dataset.first_date))
+    revenue_by_start = {
+        _plain(start): (round(float(base), 2), _plain(rate))
+        for start, base, rate in zip(
+            revenue["period_start"], revenue["revenue_base"], revenue["revenue_churn_rate"], strict=True
+        )
+    }
+    for row in rows:
+        row["revenue_base"], row["revenue_churn_rate"] = revenue_by_start.get(row["period_start"], (0.0, None))
+    cohorts = workspace.query(
+        "cohort_retention", {"as_of": settings.as_of, "cohort_grain": "month", **settings.filter_params()}
+    )
+    survival = workspace.query(
+        "survival_by_tenure", {"as_of": settings.as_of, "split": "all", **settings.filter_params()}
+    )
     report["churn"] = {
         "active_customers": int(status["active_customers"]),
         "churned_customers": int(status["churned_customers"]),
         "won_back_customers": int(status["won_back_customers"]),
         "periods": rows,
+        "cohorts": [
+            {key: _plain(value) for key, value in record.items()}
+            for record in cohorts[
+                ["cohort_start", "periods_since", "cohort_customers", "active_customers", "share_active"]
+            ].to_dict("records")
+        ],
+        "survival": [
+            {key: _plain(value) for key, value in record.items()}
+            for record in survival[["months", "at_risk", "events", "censored", "survival"]].to_dict("records")
+        ],
     }
     report["causes"] = _causes_section(workspace, settings)
     report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)

@@ -64,6 +64,7 @@ class Workspace:
         # The user's corrections of the reason -> cause mapping, keyed by (reason, category).
         self.reason_overrides: dict[tuple[str, str], str] = {}
         self.reasons: pd.DataFrame | None = None
+        self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
 
     @classmethod
     def with_demo(cls) -> Workspace:
@@ -81,6 +82,7 @@ class Workspace:
             self._facts_key = None
             self._tiers_key = None
             self._window_suggestion.clear()
+            self._sensitivity.clear()
             summary = self.query("dataset_summary").iloc[0]
             has_orders = int(summary["orders"]) > 0
             has_customers = int(summary["listed_customers"]) > 0
@@ -150,6 +152,60 @@ class Workspace:
             build_table(self.con, "tiers_before", "customer_tiers", migration_params(rule, before))
             build_table(self.con, "tiers_after", "customer_tiers", migration_params(rule, after))
             return self.query("tier_migration"), self.query("tier_drops")
+
+    def window_sensitivity(self, settings: Settings, windows: tuple[int, ...]) -> pd.DataFrame:
+        """The last complete period's churn for each inactivity window W in ``windows``: the
+        spells are rebuilt per W (then restored for the current W); results are kept per view."""
+        dataset = self.dataset
+        if dataset is None or dataset.first_date is None:
+            return pd.DataFrame()
+        key = (
+            self._facts_key,
+            settings.grain,
+            settings.date_from,
+            settings.date_to,
+            settings.tier_filter,
+            settings.filter_dimension,
+            settings.filter_values,
+            windows,
+        )
+        with self._lock:
+            if key not in self._sensitivity:
+                rows = []
+                try:
+                    for window in windows:
+                        build_table(
+                            self.con,
+                            "customer_spells",
+                            "customer_spells",
+                            {"as_of": settings.as_of, "window_days": window},
+                        )
+                        periods = self.query("churn_by_period", settings.period_params(dataset.first_date))
+                        complete = periods[periods["is_complete"]]
+                        if not complete.empty:
+                            last = complete.iloc[-1]
+                            rows.append(
+                                {
+                                    "window_days": window,
+                                    "period_start": last["period_start"],
+                                    "customers_at_start": int(last["customers_at_start"]),
+                                    "churned": int(last["churned"]),
+                                    "churn_rate": last["churn_rate"],
+                                }
+                            )
+                finally:
+                    build_table(
+                        self.con,
+                        "customer_spells",
+                        "customer_spells",
+                        {"as_of": settings.as_of, "window_days": settings.window_days},
+                    )
+                shares = self.query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
+                result = pd.DataFrame(
+                    rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
+                )
+                self._sensitivity[key] = result.merge(shares, on="window_days", how="left")
+            return self._sensitivity[key]
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""

@@ -12,6 +12,7 @@ from tests.e2e.conftest import screenshot, wait_until_rendered
 # URL path -> (charts on the page, a text that must show in English, in Chinese)
 PAGES = {
     "overview": (1, "Churn rate", "流失率"),
+    "trends": (7, "Churn and retention rate by month", "各月流失率与保持率"),
     "causes": (5, "Lost customers and revenue by cause", "各原因的流失客户与流失收入"),
     "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
 }
@@ -66,6 +67,14 @@ def test_a_shared_link_reproduces_the_view(page: Page, app_url: str) -> None:
     wait_until_rendered(page)
     expect(page.get_by_text("Last complete quarter: 2025 Q3")).to_be_visible()
     expect(page.get_by_label("Inactivity window W (days)", exact=True)).to_have_value("90")
+
+
+def test_trends_follow_a_region_filter(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/trends?filter_by=region&filter=West")
+    wait_until_rendered(page, 7)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"filter=West"))
+    screenshot(page, "trends-west")
 
 
 def test_changing_the_tier_rule_updates_the_pyramid(page: Page, app_url: str) -> None:

@@ -210,3 +210,23 @@ def test_dimension_filter_matches_reference_on_demo(demo: Workspace) -> None:
     assert got[-len(expected) :] == [{k: row[k] for k in columns} for row in expected]
     status = demo.query("customer_status", {**NO_FILTERS, "filter_values": ["West"]}).iloc[0]
     assert status["customers"] == len(west)
+
+
+@pytest.mark.parametrize("tiers", [[], ["platinum", "gold"], ["lead"]])
+@pytest.mark.parametrize(
+    ("dimension", "values"), [("region", []), ("region", ["West", "North"]), ("channel", ["Store"])]
+)
+def test_flow_invariant_under_filters(demo: Workspace, tiers: list[str], dimension: str, values: list[str]) -> None:
+    as_of = date(2025, 12, 31)
+    demo.ensure_facts(as_of, 60)
+    params = {
+        **period_params(as_of=as_of, window_days=60),
+        "tiers": tiers,
+        "filter_dimension": dimension,
+        "filter_values": values,
+    }
+    periods = demo.query("churn_by_period", params)
+    flow = periods["customers_at_start"] + periods["new"] + periods["reactivated"] - periods["churned_total"]
+    assert (flow.iloc[:-1].values == periods["customers_at_start"].iloc[1:].values).all()
+    status = demo.query("customer_status", {"tiers": tiers, "filter_dimension": dimension, "filter_values": values})
+    assert periods["customers_at_end"].iloc[-1] == status.iloc[0]["active_customers"]

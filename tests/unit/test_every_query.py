@@ -21,6 +21,9 @@ PARAMETERS: dict[str, object] = {
     **NO_FILTERS,
     **TierRule().params(TINY_AS_OF),
     "curve_basis": "revenue",
+    "cohort_grain": "month",
+    "split": "all",
+    "windows": [30, 60],
     "tier_basis": "revenue",
     "period_start": date(2024, 3, 1),
     "period_end": date(2024, 4, 1),
@@ -68,6 +71,10 @@ EXPECTED_COLUMNS = {
     "churn_by_cause_and_segment": {"cause", "segment", "customers", "revenue_lost"},
     "value_per_customer": {"customers", "revenue_per_customer", "margin_per_customer"},
     "dimension_values": {"value"},
+    "revenue_churn_by_period": {"period_start", "revenue_base", "revenue_lost", "revenue_churn_rate"},
+    "cohort_retention": {"cohort_start", "periods_since", "cohort_customers", "active_customers", "share_active"},
+    "survival_by_tenure": {"segment", "months", "at_risk", "events", "censored", "survival"},
+    "repeat_purchase_share": {"window_days", "share_within"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
 

@@ -146,3 +146,19 @@ def test_causes_section_and_reason_map(capsys, tmp_path: Path) -> None:
     mapping.write_text("reason,category,cause\nPrice too high,,forced\n", encoding="utf-8")
     causes = run_report(capsys, *TINY_WITH_CUSTOMERS, "--reason-map", str(mapping))["causes"]
     assert (causes["dissatisfaction"]["customers"], causes["forced"]["customers"]) == (0, 1)
+
+
+def test_cohorts_survival_and_revenue_churn(capsys) -> None:
+    churn = run_report(capsys, *TINY_WITH_CUSTOMERS)["churn"]
+    march = next(p for p in churn["periods"] if p["period_start"] == "2024-03-01")
+    # Revenue churn in March: 580 of the 610 that the customers at its start spent before it.
+    assert (march["revenue_base"], march["revenue_churn_rate"]) == (610.0, 580 / 610)
+    january = [c for c in churn["cohorts"] if c["cohort_start"] == "2024-01-01"]
+    assert [c["active_customers"] for c in january] == [5, 4, 0, 0, 1, 0]
+    assert [round(s["survival"], 4) for s in churn["survival"]] == [
+        round(6 / 11, 4),
+        round(18 / 55, 4),
+        round(6 / 55, 4),
+        round(6 / 55, 4),
+    ]
+    assert churn["survival"][0]["at_risk"] == 11

@@ -1,0 +1,200 @@
+"""Churn-rate trends: rates and flows by period, revenue churn, cohorts, survival, the effect
+of the window W, and segments compared."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from churn.charts import (
+    PRIMARY,
+    TIER_COLOURS,
+    churn_and_retention,
+    churn_rate_by_segment,
+    cohort_heatmap,
+    customer_flow,
+    revenue_and_customer_churn,
+    survival_curves,
+    window_sensitivity,
+)
+from churn.db import QueryError
+from churn.i18n import format_int, format_money, format_percent, format_period, t
+from churn.metrics import last_complete_periods, losses_by_segment
+from churn.tiers import TIERS
+from churn.ui import current_settings, session_workspace, show_query_error
+
+SENSITIVITY_WINDOWS = (30, 60, 90, 120, 150, 180, 240, 300, 365)
+SMALL_COHORT = 30
+SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
+SURVIVAL_SPLITS = ("all", "tier", "region", "channel", "cohort_year")
+
+workspace = session_workspace()
+settings = current_settings()
+dataset = workspace.dataset
+assert dataset is not None
+grain_name = t(f"grain.{settings.grain}").lower()
+chart_config = {"displaylogo": False}
+
+
+def segment_name(segment: str) -> str:
+    return t(f"tier.{segment}") if segment in (*TIERS, "unranked") else str(segment)
+
+
+st.title(t("trends.title"))
+st.caption(t("trends.formula", window=settings.window_days))
+if dataset.first_date is None:
+    st.info(t("causes.trend_needs_dates"))
+    st.stop()
+try:
+    periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
+    revenue = workspace.query("revenue_churn_by_period", settings.period_params(dataset.first_date))
+except QueryError as error:
+    show_query_error(error)
+    st.stop()
+last, _ = last_complete_periods(periods)
+if last is None:
+    st.info(t("trends.no_periods", grain=grain_name))
+    st.stop()
+last_label = format_period(last.period_start, settings.grain)
+
+# Rates, with the table of every figure behind them
+st.plotly_chart(
+    churn_and_retention(periods, settings.grain, t("trends.rates_title", grain=grain_name)), config=chart_config
+)
+table = pd.DataFrame(
+    {
+        t("trends.col_period"): [
+            format_period(pd.Timestamp(s).date(), settings.grain) for s in periods["period_start"]
+        ],
+        t("trends.col_at_start"): periods["customers_at_start"],
+        t("trends.col_new"): periods["new"],
+        t("trends.col_won_back"): periods["reactivated"],
+        t("trends.col_churned"): periods["churned"],
+        t("trends.col_churned_total"): periods["churned_total"],
+        t("trends.col_at_end"): periods["customers_at_end"],
+        # Text, so that a period with nobody at its start shows "–" rather than an empty value.
+        t("trends.col_churn_rate"): [format_percent(rate) for rate in periods["churn_rate"]],
+        t("trends.col_retention_rate"): [format_percent(rate) for rate in periods["retention_rate"]],
+        t("trends.col_revenue_lost"): periods["revenue_lost"].round(),
+        t("trends.col_warm_up"): periods["is_warm_up"],
+    }
+)
+counts = {
+    name: st.column_config.NumberColumn(format="localized")
+    for name in (
+        t("trends.col_at_start"),
+        t("trends.col_new"),
+        t("trends.col_won_back"),
+        t("trends.col_churned"),
+        t("trends.col_churned_total"),
+        t("trends.col_at_end"),
+        t("trends.col_revenue_lost"),
+    )
+}
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config=counts,
+)
+st.caption(t("trends.table_caption", grain=grain_name))
+
+# Flow and revenue churn
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        customer_flow(periods, settings.grain, t("trends.flow_title", grain=grain_name)), config=chart_config
+    )
+    st.caption(t("trends.flow_caption"))
+with right:
+    st.plotly_chart(revenue_and_customer_churn(periods, revenue, settings.grain), config=chart_config)
+    last_revenue = revenue[revenue["period_start"] == pd.Timestamp(last.period_start)].iloc[0]
+    st.caption(
+        t(
+            "trends.revenue_caption",
+            grain=grain_name,
+            period=last_label,
+            lost=format_money(last_revenue["revenue_lost"]),
+            base=format_money(last_revenue["revenue_base"]),
+            rate=format_percent(last_revenue["revenue_churn_rate"]),
+        )
+    )
+
+# Cohorts and survival
+st.header(t("trends.cohorts_title"))
+cohort_grain = st.radio(
+    t("trends.cohort_grain"),
+    ("month", "quarter"),
+    format_func=lambda g: t(f"grain.{g}"),
+    index=1,
+    horizontal=True,
+    key="trends_cohort_grain",
+)
+cohorts = workspace.query(
+    "cohort_retention", {"as_of": settings.as_of, "cohort_grain": cohort_grain, **settings.filter_params()}
+)
+st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
+st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
+
+st.header(t("trends.survival_title"))
+split = st.selectbox(
+    t("trends.survival_split"), SURVIVAL_SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="trends_survival_split"
+)
+survival = workspace.query("survival_by_tenure", {"as_of": settings.as_of, "split": split, **settings.filter_params()})
+labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
+st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
+st.caption(t("trends.survival_caption"))
+
+# Sensitivity to W
+st.header(t("trends.sensitivity_title"))
+windows = tuple(sorted({*SENSITIVITY_WINDOWS, settings.window_days}))
+sensitivity = workspace.window_sensitivity(settings, windows)
+if not sensitivity.empty:
+    st.plotly_chart(
+        window_sensitivity(sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)),
+        config=chart_config,
+    )
+    suggestion = workspace.window_suggestion(settings.as_of)
+    current_share = sensitivity.loc[sensitivity["window_days"] == settings.window_days, "share_within"].iloc[0]
+    st.caption(
+        t(
+            "trends.sensitivity_caption",
+            suggested=suggestion.days,
+            p95=suggestion.p95_gap_days or 0,
+            window=settings.window_days,
+            share=format_percent(current_share),
+        )
+    )
+
+# Segments compared
+st.header(t("trends.segments_title"))
+dimension = st.selectbox(
+    t("trends.segments_dimension"),
+    SEGMENT_DIMENSIONS,
+    format_func=lambda d: t(f"dimension.{d}"),
+    key="trends_segment_dimension",
+)
+by_segment = workspace.query("churn_by_period", settings.period_params(dataset.first_date, dimension=str(dimension)))
+title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
+st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
+ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
+st.dataframe(
+    pd.DataFrame(
+        {
+            t("trends.col_segment"): [segment_name(s) for s in ranking["segment"]],
+            t("tiers.col_last_rate", period=last_label): ranking["last_churn_rate"] * 100,
+            t("tiers.col_last_detail", period=last_label): [
+                f"{format_int(lost)} ÷ {format_int(base)}"
+                for lost, base in zip(ranking["last_churned"], ranking["last_at_start"], strict=True)
+            ],
+            t("tiers.col_lost_total"): ranking["churned_total"],
+            t("tiers.col_revenue_lost"): ranking["revenue_lost"].round(),
+        }
+    ),
+    hide_index=True,
+    column_config={
+        t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
+        t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
+        t("tiers.col_revenue_lost"): st.column_config.NumberColumn(format="localized"),
+    },
+)
+st.caption(t("trends.segments_caption", grain=grain_name, period=last_label))

@@ -1,0 +1,84 @@
+-- cohort_retention: per first-purchase cohort (month or quarter, $cohort_grain) and number of
+-- periods since (0 = the cohort's own period), the share of the cohort's customers active at
+-- the end of that period. A customer who churned and came back counts again (and stays in
+-- the cohort of their first purchase). Only period ends on or before the as-of date.
+-- Active at day d: a spell with spell_start <= d and no churn on or before d.
+-- Built on customer_spells, customer_facts and customer_tiers.
+-- Parameters: $as_of, $cohort_grain ('month' | 'quarter'), $tiers, $filter_dimension, $filter_values.
+with
+
+spells as (
+    select customer_spells.*
+    from customer_spells
+    left join customer_facts using (customer_id)
+    left join customer_tiers using (customer_id)
+    where (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
+            when 'category' then customer_facts.category else customer_facts.segment end))
+),
+
+cohorts as (
+    select
+        customer_id,
+        date_trunc($cohort_grain, min(spell_start))::date as cohort_start
+    from spells
+    group by customer_id
+),
+
+cohort_sizes as (
+    select cohort_start, count(*) as cohort_customers
+    from cohorts
+    group by cohort_start
+),
+
+-- Period k of a cohort ends on day d_k = cohort_start + (k + 1) periods - 1 day. A spell is
+-- active at d_k from the period it starts in up to the period before the one its churn falls in.
+spell_offsets as (
+    select
+        spells.customer_id,
+        cohorts.cohort_start,
+        datediff($cohort_grain, cohorts.cohort_start, spells.spell_start) as first_offset,
+        coalesce(
+            datediff($cohort_grain, cohorts.cohort_start, spells.churn_date) - 1,
+            datediff($cohort_grain, cohorts.cohort_start, $as_of::date)
+        ) as last_offset
+    from spells
+    join cohorts using (customer_id)
+),
+
+active as (
+    select
+        cohort_start,
+        unnest(range(first_offset, last_offset + 1)) as periods_since,
+        customer_id
+    from spell_offsets
+    where last_offset >= first_offset
+),
+
+offsets as (
+    select
+        cohort_start,
+        cohort_customers,
+        unnest(range(0, datediff($cohort_grain, cohort_start, $as_of::date) + 1)) as periods_since
+    from cohort_sizes
+),
+
+final as (
+    select
+        offsets.cohort_start,
+        offsets.periods_since::integer as periods_since,
+        offsets.cohort_customers,
+        count(distinct active.customer_id) as active_customers,
+        count(distinct active.customer_id) / offsets.cohort_customers as share_active
+    from offsets
+    left join active using (cohort_start, periods_since)
+    where offsets.cohort_start
+        + offsets.periods_since * (case $cohort_grain when 'quarter' then interval 3 month else interval 1 month end)
+        + (case $cohort_grain when 'quarter' then interval 3 month else interval 1 month end)
+        - interval 1 day <= $as_of::date
+    group by offsets.cohort_start, offsets.periods_since, offsets.cohort_customers
+)
+
+select * from final
+order by cohort_start, periods_since

@@ -1,0 +1,95 @@
+-- revenue_churn_by_period: revenue churn on the same footing as customer churn. Per period:
+--   revenue_base = revenue in the 365 days before period_start of the customers at its start
+--   revenue_lost = the same revenue of those of them who churned in the period (the customers
+--                  counted in "churned" of churn_by_period)
+--   revenue_churn_rate = revenue_lost / revenue_base (at most 100% when no revenue is negative)
+-- Built on customer_spells, customer_facts, customer_tiers and orders.
+-- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
+with
+
+spells as (
+    select customer_spells.*
+    from customer_spells
+    left join customer_facts using (customer_id)
+    left join customer_tiers using (customer_id)
+    where (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
+            when 'category' then customer_facts.category else customer_facts.segment end))
+),
+
+step as (
+    select case $grain
+        when 'month' then interval 1 month
+        when 'quarter' then interval 3 month
+        when 'year' then interval 1 year
+    end as period_length
+),
+
+periods as (
+    select
+        period_start::date as period_start,
+        (period_start + (select period_length from step))::date as period_end
+    from (
+        select unnest(generate_series(
+            date_trunc($grain, (select min(spell_start) from customer_spells)),
+            date_trunc($grain, $as_of::date),
+            (select period_length from step)
+        )) as period_start
+    )
+),
+
+at_start as (
+    select
+        periods.period_start,
+        periods.period_end,
+        spells.customer_id,
+        coalesce(spells.churn_date < periods.period_end, false) as is_churned_in_period
+    from periods
+    join spells
+        on spells.spell_start < periods.period_start
+        and (spells.churn_date is null or spells.churn_date >= periods.period_start)
+),
+
+base_revenue as (
+    select
+        at_start.period_start,
+        at_start.customer_id,
+        any_value(at_start.is_churned_in_period) as is_churned_in_period,
+        coalesce(sum(orders.amount), 0) as revenue_before
+    from at_start
+    left join orders
+        on orders.customer_id = at_start.customer_id
+        and orders.order_date >= at_start.period_start - 365
+        and orders.order_date < at_start.period_start
+    group by at_start.period_start, at_start.customer_id
+),
+
+per_period as (
+    select
+        period_start,
+        count(*) as customers_at_start,
+        count(*) filter (where is_churned_in_period) as churned,
+        sum(revenue_before) as revenue_base,
+        coalesce(sum(revenue_before) filter (where is_churned_in_period), 0) as revenue_lost
+    from base_revenue
+    group by period_start
+),
+
+final as (
+    select
+        periods.period_start,
+        periods.period_end,
+        periods.period_end <= $as_of::date + 1 as is_complete,
+        coalesce(per_period.customers_at_start, 0) as customers_at_start,
+        coalesce(per_period.churned, 0) as churned,
+        coalesce(per_period.revenue_base, 0) as revenue_base,
+        coalesce(per_period.revenue_lost, 0) as revenue_lost,
+        per_period.revenue_lost / nullif(per_period.revenue_base, 0) as revenue_churn_rate
+    from periods
+    left join per_period using (period_start)
+)
+
+select * from final
+where period_end > $date_from::date and period_start <= $date_to::date
+order by period_start

@@ -1,0 +1,76 @@
+-- survival_by_tenure: Kaplan-Meier estimate of the share of customers still in their first
+-- active stretch k months after their first purchase, per segment of $split ('all', 'tier',
+-- 'region', 'channel' or 'cohort_year'). The event is the first churn; a customer not (yet)
+-- churned is censored at the as-of date. Months are whole 30.4375-day steps.
+--   at_risk(k) = customers whose time is >= k months;  events(k) = first churns in month k
+--   survival(k) = product over months j <= k of (1 - events(j) / at_risk(j))
+-- Built on customer_spells, customer_facts and customer_tiers.
+-- Parameters: $as_of, $split, $tiers, $filter_dimension, $filter_values.
+with
+
+first_spells as (
+    select
+        customer_spells.customer_id,
+        customer_spells.spell_start,
+        customer_spells.churn_date,
+        case $split
+            when 'tier' then coalesce(customer_tiers.tier, 'unranked')
+            when 'region' then coalesce(customer_facts.region, 'unknown')
+            when 'channel' then coalesce(customer_facts.channel, 'unknown')
+            when 'cohort_year' then year(customer_spells.spell_start)::varchar
+            else 'all'
+        end as segment
+    from customer_spells
+    left join customer_facts using (customer_id)
+    left join customer_tiers using (customer_id)
+    where customer_spells.spell_number = 1
+        and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
+        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
+            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
+            when 'category' then customer_facts.category else customer_facts.segment end))
+),
+
+durations as (
+    select
+        segment,
+        floor(datediff('day', spell_start, coalesce(churn_date, $as_of::date)) / 30.4375)::integer as months,
+        churn_date is not null as is_event
+    from first_spells
+),
+
+per_month as (
+    select
+        segment,
+        months,
+        count(*) filter (where is_event) as events,
+        count(*) filter (where not is_event) as censored
+    from durations
+    group by segment, months
+),
+
+with_risk as (
+    select
+        *,
+        sum(events + censored) over (
+            partition by segment order by months desc rows unbounded preceding
+        )::bigint as at_risk
+    from per_month
+),
+
+final as (
+    select
+        segment,
+        months,
+        at_risk,
+        events,
+        censored,
+        -- The running product as exp(sum(ln(.))); a month where everyone left ends the curve at 0.
+        case
+            when bool_or(events = at_risk) over (partition by segment order by months rows unbounded preceding) then 0.0
+            else exp(sum(ln(1 - events / at_risk)) over (partition by segment order by months rows unbounded preceding))
+        end as survival
+    from with_risk
+)
+
+select * from final
+order by segment, months
