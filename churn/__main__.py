@@ -16,6 +16,7 @@ from churn.ingest import ImportProblem, load_files
 from churn.report import build_report
 from churn.settings import GRAINS, LANGUAGES, Settings
 from churn.tiers import BASES, VALUE_WINDOWS, TierRule, TierRuleError
+from churn.whatif import Levers
 from churn.workspace import Workspace
 
 
@@ -35,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--tier-basis", choices=BASES, default="revenue", help="rank customers by (default revenue)")
     report.add_argument("--tier-window", choices=VALUE_WINDOWS, default="all", help="value over all history or 12m")
+    report.add_argument(
+        "--scenario",
+        type=Path,
+        help="what-if levers as JSON (keys of churn.whatif.Levers) to compare with the baseline",
+    )
     report.add_argument(
         "--reason-map", type=Path, help="reason -> cause corrections: CSV with columns reason, category, cause"
     )
@@ -62,6 +68,18 @@ def read_reason_map(path: Path) -> dict[tuple[str, str], str]:
     return read_overrides(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
 
 
+def read_scenario(path: Path) -> Levers:
+    """What-if levers from a JSON file, e.g. {"churn_cut_by_cause": {"dissatisfaction": 0.3}}."""
+    if not path.is_file():
+        raise ImportProblem(f"File not found: {path}")
+    try:
+        levers = Levers(**json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, TypeError) as error:
+        raise ValueError(f"{path.name} is not a scenario: {error}") from error
+    levers.validate()
+    return levers
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -77,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.reason_map:
             workspace.set_reason_overrides(read_reason_map(args.reason_map))
         settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang, tier_rule=rule)
-        report = build_report(workspace, settings)
+        scenario = read_scenario(args.scenario) if args.scenario else None
+        report = build_report(workspace, settings, scenario)
     except (ImportProblem, QueryError, TierRuleError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

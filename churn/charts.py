@@ -605,3 +605,47 @@ def window_sensitivity(sensitivity: pd.DataFrame, current: int, title: str) -> g
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
     figure.update_xaxes(title=t("trends.sensitivity_x"))
     return figure
+
+
+def scenario_lines(base: pd.DataFrame, scenario: pd.DataFrame, column: str, title: str) -> go.Figure:
+    """Baseline and scenario summed over tiers per period (customers at the start, or value)."""
+    figure = go.Figure()
+    for frame, name, colour, dash in (
+        (base, t("whatif.baseline"), MUTED, "dash"),
+        (scenario, t("whatif.scenario"), PRIMARY, "solid"),
+    ):
+        totals = frame.groupby("period")[column].sum()
+        figure.add_trace(
+            go.Scatter(
+                x=totals.index,
+                y=totals.values,
+                name=name,
+                mode="lines",
+                line={"color": colour, "width": 3, "dash": dash},
+                hovertemplate=name + " · %{x}: %{y:,.0f}<extra></extra>",
+            )
+        )
+    style(figure, title, height=360)
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
+    figure.update_xaxes(title=t("chart.period"), rangemode="tozero")
+    figure.update_yaxes(rangemode="tozero", tickformat=",.0f")
+    return figure
+
+
+def scenario_comparison(table: pd.DataFrame, title: str) -> go.Figure:
+    """Net gain of each saved scenario."""
+    colours = [PRIMARY if value < 0 else SECONDARY for value in table["net_gain"]]
+    figure = go.Figure(
+        go.Bar(
+            x=table["scenario"],
+            y=table["net_gain"],
+            marker_color=colours,
+            text=[format_money(v) for v in table["net_gain"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    style(figure, title, height=340)
+    figure.update_yaxes(tickformat=",.0f")
+    return figure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 from churn.i18n import format_period, set_language, t
 from churn.settings import Settings
 from churn.tiers import TIERS
+from churn.whatif import Levers, baseline_for, compare, comparison_summary, retained_customer_value
 from churn.workspace import Workspace
 
 
@@ -29,8 +31,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
-    """Build the report for the workspace's dataset under ``settings``."""
+def build_report(workspace: Workspace, settings: Settings, scenario: Levers | None = None) -> dict[str, Any]:
+    """Build the report for the workspace's dataset under ``settings`` (with a what-if
+    comparison when ``scenario`` is given)."""
     dataset = workspace.dataset
     if dataset is None:
         raise ValueError("No dataset is loaded.")
@@ -135,7 +138,36 @@ def build_report(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     }
     report["causes"] = _causes_section(workspace, settings)
     report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)
+    if scenario is not None:
+        report["whatif"] = _whatif_section(workspace, settings, scenario)
     return report
+
+
+def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) -> dict[str, Any]:
+    """Baseline against the scenario over its horizon, and the starting assumptions per tier."""
+    tiers, use_margin = baseline_for(workspace, settings)
+    if not tiers:
+        return {"error": "The what-if needs order dates and a complete period in the last 12 months."}
+    comparison = compare(tiers, scenario, settings.grain)[0]
+    return {
+        "levers": asdict(scenario),
+        "value_basis": "margin" if use_margin else "revenue",
+        "period": settings.grain,
+        "baseline": [
+            {
+                "tier": tier.tier,
+                "customers": tier.customers,
+                "churn_rate": tier.churn_rate,
+                "churn_by_cause": tier.churn_by_cause,
+                "new_per_period": tier.new_per_period,
+                "won_back_per_period": tier.won_back_per_period,
+                "value_per_customer": tier.value_per_customer,
+                "retained_customer_value": retained_customer_value(tier, scenario, settings.grain),
+            }
+            for tier in tiers
+        ],
+        "comparison": comparison_summary(comparison),
+    }
 
 
 def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             format_func=lambda dimension: t(f"dimension.{dimension}"),
             key=_key("filter_by"),
         )
-        choices = workspace.query("dimension_values", {"dimension": filter_dimension})["value"].tolist()
+        choices = workspace.cached_query("dimension_values", {"dimension": filter_dimension})["value"].tolist()
         # One selection per dimension, so that switching dimension never leaves stale values.
         filter_key = _key(f"filter_{filter_dimension}")
         if filter_key in st.session_state:

@@ -63,8 +63,10 @@ class Workspace:
         self._window_suggestion: dict[date, WindowSuggestion] = {}
         # The user's corrections of the reason -> cause mapping, keyed by (reason, category).
         self.reason_overrides: dict[tuple[str, str], str] = {}
+        self.reason_overrides_version = 0
         self.reasons: pd.DataFrame | None = None
         self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
+        self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
 
     @classmethod
     def with_demo(cls) -> Workspace:
@@ -83,6 +85,7 @@ class Workspace:
             self._tiers_key = None
             self._window_suggestion.clear()
             self._sensitivity.clear()
+            self._cache.clear()
             summary = self.query("dataset_summary").iloc[0]
             has_orders = int(summary["orders"]) > 0
             has_customers = int(summary["listed_customers"]) > 0
@@ -126,6 +129,7 @@ class Workspace:
         """Replace the user's reason -> cause corrections and apply them to every query."""
         with self._lock:
             self.reason_overrides = dict(overrides)
+            self.reason_overrides_version += 1
             if self._facts_key is not None:
                 self._classify_reasons()
                 build_table(self.con, "lost_customer_causes", "lost_customer_causes")
@@ -137,8 +141,26 @@ class Workspace:
     def has_costs(self) -> bool:
         """Whether every order has a cost, so that margin can be a tier basis."""
         with self._lock:
-            orders, costs = self.con.execute("select count(*), count(cost) from orders").fetchone()  # type: ignore[misc]
-            return bool(orders) and orders == costs
+            if "has_costs" not in self._cache:
+                orders, costs = self.con.execute("select count(*), count(cost) from orders").fetchone()  # type: ignore[misc]
+                self._cache["has_costs"] = bool(orders) and orders == costs  # type: ignore[assignment]
+            return bool(self._cache["has_costs"])
+
+    def cached_query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """``query``, remembered until the dataset or the derived tables change: for small results
+        asked for on every rerun (filter choices, what-if baselines), so that moving a slider
+        sends no query to the data."""
+        key = (
+            name,
+            self._facts_key,
+            self._tiers_key,
+            self.reason_overrides_version,
+            repr(sorted((params or {}).items())),
+        )
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self.query(name, params)
+            return self._cache[key]
 
     def ensure_derived(self, settings: Settings) -> None:
         """Build the derived tables for the settings of this view."""

@@ -15,6 +15,7 @@ PAGES = {
     "trends": (7, "Churn and retention rate by month", "各月流失率与保持率"),
     "causes": (5, "Lost customers and revenue by cause", "各原因的流失客户与流失收入"),
     "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
+    "what-if": (2, "Starting assumptions (from the data, editable)", "起始假设（来自数据，可修改）"),
 }
 
 
@@ -90,3 +91,18 @@ def test_changing_the_tier_rule_updates_the_pyramid(page: Page, app_url: str) ->
     expect(page.get_by_text("platinum = top 2% (100)")).to_be_visible(timeout=30_000)
     expect(page).to_have_url(re.compile(r"tiers=2%2C4%2C15%2C79|tiers=2,4,15,79"))
     screenshot(page, "tiers-2-4-15-79")
+
+
+def test_moving_a_what_if_slider_changes_the_figures(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/what-if")
+    wait_until_rendered(page, 2)
+    kept = page.locator('[data-testid="stMetric"]', has_text="Customers kept").locator('[data-testid="stMetricValue"]')
+    expect(kept).to_have_text("0")
+    slider = page.get_by_role("slider", name="Prevent dissatisfaction churn (%)")
+    slider.focus()
+    for _ in range(6):  # 6 steps of 5% = 30%
+        slider.press("ArrowRight")
+    expect(kept).not_to_have_text("0", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"scenario="))
+    wait_until_rendered(page, 2)
+    screenshot(page, "what-if-30-percent")

@@ -162,3 +162,19 @@ def test_cohorts_survival_and_revenue_churn(capsys) -> None:
         round(6 / 55, 4),
     ]
     assert churn["survival"][0]["at_risk"] == 11
+
+
+def test_whatif_scenario_in_the_report(capsys, tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text('{"churn_cut_all": 1.0, "horizon_years": 1, "discount_rate": 0.0}', encoding="utf-8")
+    whatif = run_report(capsys, *TINY_WITH_CUSTOMERS, "--grain", "quarter", "--scenario", str(scenario))["whatif"]
+    assert whatif["levers"]["churn_cut_all"] == 1.0
+    comparison = whatif["comparison"]
+    # Every loss prevented: the scenario keeps what the baseline loses.
+    assert comparison["customers_kept"] > 0
+    assert comparison["scenario_customers_end"] > comparison["baseline_customers_end"]
+    assert {row["tier"] for row in whatif["baseline"]} <= {"platinum", "gold", "iron", "lead"}
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"churn_cut_all": 2}', encoding="utf-8")
+    assert main(["report", "--scenario", str(bad)]) == 2
+    assert "between 0% and 100%" in capsys.readouterr().err

@@ -1,0 +1,290 @@
+"""What-if: a tier-by-tier projection of customers, revenue, margin and discounted value,
+baseline against a scenario of retention levers. Pure Python on a few numbers per tier, so a
+slider recomputes instantly whatever the size of the data.
+
+Per tier t and period k = 1 … H (H = horizon in years × periods per year):
+
+    lost_t(k)   = N_t(k−1) × Σ_c r_t,c × (1 − cut_c) × (1 − cut_t) × (1 − cut_all)
+    kept_t(k)   = N_t(k−1) × (r_t − that reduced rate)      (losses the levers prevent)
+    N_t(k)      = N_t(k−1) − lost_t(k) + new_t × (1 + acquisition) + won_back_t
+    value_t(k)  = N_t(k−1) × m_t × (1 + margin_change)          (customers at the period's start)
+    discounted  = value_t(k) / (1 + d) ^ (k / periods per year)
+
+with r_t,c the observed churn rate of tier t for cause c (the tier's churn rate split by the
+causes of its lost customers), cut_* the churn reductions of the levers, m_t the margin (or
+revenue) per customer per period, d the yearly discount rate. "Move up" moves a share of each
+tier's customers to the next tier up at the start. The programme costs a fixed amount plus an
+amount per active customer per year; net gain = scenario value − baseline value − cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
+from itertools import pairwise
+
+import pandas as pd
+
+from churn.causes import CAUSES
+from churn.settings import Settings
+from churn.tiers import TIERS
+from churn.workspace import Workspace
+
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+
+
+@dataclass(frozen=True)
+class TierBaseline:
+    """What the data says about one tier (per period of the grain)."""
+
+    tier: str
+    customers: float
+    churn_by_cause: dict[str, float]
+    new_per_period: float
+    won_back_per_period: float
+    value_per_customer: float
+
+    @property
+    def churn_rate(self) -> float:
+        return sum(self.churn_by_cause.values())
+
+
+@dataclass(frozen=True)
+class Levers:
+    """The scenario: every lever at zero reproduces the baseline."""
+
+    churn_cut_by_cause: dict[str, float] = field(default_factory=dict)  # cause -> 0..1
+    churn_cut_by_tier: dict[str, float] = field(default_factory=dict)  # tier -> 0..1
+    churn_cut_all: float = 0.0
+    acquisition_change: float = 0.0  # -1..+n, e.g. 0.1 = 10% more new customers
+    margin_change: float = 0.0
+    move_up_share: float = 0.0  # share of each tier moved one tier up at the start
+    discount_rate: float = 0.10  # per year
+    horizon_years: int = 2
+    cost_fixed: float = 0.0
+    cost_per_customer_year: float = 0.0
+
+    def to_token(self) -> str:
+        """The scenario as a compact URL-safe text (for the query string)."""
+        raw = json.dumps(asdict(self), separators=(",", ":"), sort_keys=True).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def from_token(cls, token: str) -> Levers:
+        """Inverse of ``to_token``; ValueError for a damaged or foreign text."""
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            levers = cls(**data)
+        except (ValueError, TypeError) as error:
+            raise ValueError("The scenario in the link could not be read.") from error
+        levers.validate()
+        return levers
+
+    def validate(self) -> None:
+        shares = [
+            *self.churn_cut_by_cause.values(),
+            *self.churn_cut_by_tier.values(),
+            self.churn_cut_all,
+            self.move_up_share,
+        ]
+        if any(not 0 <= share <= 1 for share in shares):
+            raise ValueError("Churn reductions and the share moved up must be between 0% and 100%.")
+        if not 1 <= self.horizon_years <= 10:
+            raise ValueError("The horizon must be 1 to 10 years.")
+        if (
+            self.acquisition_change < -1
+            or self.discount_rate < 0
+            or self.cost_fixed < 0
+            or self.cost_per_customer_year < 0
+        ):
+            raise ValueError("Acquisition cannot fall below zero; discount rate and costs cannot be negative.")
+
+
+def baseline_from_tables(baseline: pd.DataFrame, causes_by_tier: pd.DataFrame, use_margin: bool) -> list[TierBaseline]:
+    """TierBaselines from whatif_baseline.sql and churn_by_cause_and_segment.sql (by tier):
+    each tier's churn rate split in the proportions of its lost customers' causes."""
+    tiers = []
+    for row in baseline.itertuples():
+        if row.tier not in TIERS:
+            continue
+        lost = causes_by_tier[causes_by_tier["segment"] == row.tier]
+        total = float(lost["customers"].sum())
+        rate = 0.0 if pd.isna(row.churn_rate) else float(row.churn_rate)
+        if total:
+            split = {c: rate * float(lost.loc[lost["cause"] == c, "customers"].sum()) / total for c in CAUSES}
+        else:
+            split = {c: (rate if c == "unknown" else 0.0) for c in CAUSES}
+        value = row.margin_per_customer if use_margin else row.revenue_per_customer
+        tiers.append(
+            TierBaseline(
+                tier=row.tier,
+                customers=float(row.active_customers),
+                churn_by_cause=split,
+                new_per_period=0.0 if pd.isna(row.new_per_period) else float(row.new_per_period),
+                won_back_per_period=0.0 if pd.isna(row.won_back_per_period) else float(row.won_back_per_period),
+                value_per_customer=0.0 if value is None or pd.isna(value) else float(value),
+            )
+        )
+    return tiers
+
+
+def baseline_for(workspace: Workspace, settings: Settings) -> tuple[list[TierBaseline], bool]:
+    """The tiers' starting assumptions for these settings (from the last 365 days to the as-of
+    date), and whether their value is margin (True) or revenue (no costs in the data).
+    Remembered by the workspace, so that moving a lever sends no query to the data."""
+    use_margin = workspace.has_costs()
+    dataset = workspace.dataset
+    if dataset is None or dataset.first_date is None:
+        return [], use_margin
+    baseline = workspace.cached_query("whatif_baseline", {"as_of": settings.as_of, "grain": settings.grain})
+    if baseline.empty or baseline["periods_observed"].max() == 0:
+        return [], use_margin
+    causes = workspace.cached_query(
+        "churn_by_cause_and_segment",
+        {
+            **settings.cause_params(dataset.first_date),
+            "date_from": settings.as_of - timedelta(days=364),
+            "date_to": settings.as_of,
+            "dimension": "tier",
+        },
+    )
+    return baseline_from_tables(baseline, causes, use_margin), use_margin
+
+
+def comparison_summary(comparison: Comparison) -> dict[str, float | None]:
+    """A comparison as plain numbers (report, CSV)."""
+    return {
+        "baseline_value": comparison.baseline_value,
+        "scenario_value": comparison.scenario_value,
+        "value_gain": comparison.value_gain,
+        "programme_cost": comparison.programme_cost,
+        "net_gain": comparison.net_gain,
+        "return_on_cost": comparison.return_on_cost,
+        "break_even_cost": comparison.break_even_cost,
+        "baseline_customers_end": comparison.baseline_customers_end,
+        "scenario_customers_end": comparison.scenario_customers_end,
+        "customers_kept": comparison.customers_kept,
+        "competitor_losses_avoided": comparison.competitor_losses_avoided,
+    }
+
+
+def _moved_up(tiers: list[TierBaseline], share: float) -> list[TierBaseline]:
+    if not share:
+        return tiers
+    by_tier = {t.tier: t for t in tiers}
+    counts = {t.tier: t.customers for t in tiers}
+    for upper, lower in pairwise(TIERS):
+        if upper in by_tier and lower in by_tier:
+            moved = by_tier[lower].customers * share
+            counts[lower] -= moved
+            counts[upper] += moved
+    return [replace(t, customers=counts[t.tier]) for t in tiers]
+
+
+def project(tiers: list[TierBaseline], levers: Levers, grain: str = "month") -> pd.DataFrame:
+    """One row per tier and period: customers at start and end, lost, value, discounted value."""
+    per_year = PERIODS_PER_YEAR[grain]
+    rows = []
+    for tier in _moved_up(tiers, levers.move_up_share):
+        customers = tier.customers
+        cut_tier = levers.churn_cut_by_tier.get(tier.tier, 0.0)
+        rate = sum(
+            r * (1 - levers.churn_cut_by_cause.get(cause, 0.0)) * (1 - cut_tier) * (1 - levers.churn_cut_all)
+            for cause, r in tier.churn_by_cause.items()
+        )
+        competitor_rate = tier.churn_by_cause.get("competitor", 0.0) * (
+            (1 - levers.churn_cut_by_cause.get("competitor", 0.0)) * (1 - cut_tier) * (1 - levers.churn_cut_all)
+        )
+        base_rate = tier.churn_rate
+        base_competitor_rate = tier.churn_by_cause.get("competitor", 0.0)
+        for period in range(1, levers.horizon_years * per_year + 1):
+            lost = customers * rate
+            value = customers * tier.value_per_customer * (1 + levers.margin_change)
+            end = customers - lost + tier.new_per_period * (1 + levers.acquisition_change) + tier.won_back_per_period
+            rows.append(
+                {
+                    "tier": tier.tier,
+                    "period": period,
+                    "customers_at_start": customers,
+                    "lost": lost,
+                    "lost_to_competitors": customers * competitor_rate,
+                    # Losses the levers prevent among this period's customers (their base rate minus the new).
+                    "prevented": customers * (base_rate - rate),
+                    "prevented_competitor": customers * (base_competitor_rate - competitor_rate),
+                    "customers_at_end": end,
+                    "value": value,
+                    "discounted_value": value / (1 + levers.discount_rate) ** (period / per_year),
+                    "programme_cost": customers * levers.cost_per_customer_year / per_year,
+                }
+            )
+            customers = end
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Baseline against scenario over the horizon."""
+
+    baseline_value: float
+    scenario_value: float
+    baseline_customers_end: float
+    scenario_customers_end: float
+    customers_kept: float  # losses prevented by the churn levers over the horizon
+    competitor_losses_avoided: float
+    programme_cost: float
+
+    @property
+    def value_gain(self) -> float:
+        return self.scenario_value - self.baseline_value
+
+    @property
+    def net_gain(self) -> float:
+        return self.value_gain - self.programme_cost
+
+    @property
+    def return_on_cost(self) -> float | None:
+        return self.net_gain / self.programme_cost if self.programme_cost else None
+
+    @property
+    def break_even_cost(self) -> float:
+        """The most the programme may cost before it loses money (discounted value gained)."""
+        return self.value_gain
+
+
+def compare(
+    tiers: list[TierBaseline], levers: Levers, grain: str = "month"
+) -> tuple[Comparison, pd.DataFrame, pd.DataFrame]:
+    """The comparison and both projections (baseline: every lever at zero, same discount and horizon)."""
+    neutral = Levers(discount_rate=levers.discount_rate, horizon_years=levers.horizon_years)
+    base = project(tiers, neutral, grain)
+    scenario = project(tiers, levers, grain)
+    last = levers.horizon_years * PERIODS_PER_YEAR[grain]
+    comparison = Comparison(
+        baseline_value=float(base["discounted_value"].sum()),
+        scenario_value=float(scenario["discounted_value"].sum()),
+        baseline_customers_end=float(base.loc[base["period"] == last, "customers_at_end"].sum()),
+        scenario_customers_end=float(scenario.loc[scenario["period"] == last, "customers_at_end"].sum()),
+        customers_kept=float(scenario["prevented"].sum()),
+        competitor_losses_avoided=float(scenario["prevented_competitor"].sum()),
+        programme_cost=float(scenario["programme_cost"].sum()) + levers.cost_fixed,
+    )
+    return comparison, base, scenario
+
+
+def retained_customer_value(tier: TierBaseline, levers: Levers, grain: str = "month") -> float:
+    """Discounted value over the horizon of one more customer kept in this tier, churning at the
+    tier's (scenario) rate: Σ_k m × (1 − r)^(k−1) / (1 + d)^(k / periods per year)."""
+    one = replace(tier, customers=1.0, new_per_period=0.0, won_back_per_period=0.0)
+    return float(project([one], replace(levers, move_up_share=0.0), grain)["discounted_value"].sum())
+
+
+def zero_defection(tiers: list[TierBaseline], levers: Levers, tier: str | None, grain: str = "month") -> Comparison:
+    """The bound "what if we lost no customers (in this tier, or anywhere)": 100% churn cut."""
+    cut = (
+        replace(levers, churn_cut_by_tier={**levers.churn_cut_by_tier, tier: 1.0})
+        if tier
+        else replace(levers, churn_cut_all=1.0)
+    )
+    return compare(tiers, cut, grain)[0]

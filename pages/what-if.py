@@ -1,0 +1,318 @@
+"""What-if: what keeping more customers would be worth, explored live with levers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from churn.causes import CAUSES
+from churn.charts import scenario_comparison, scenario_lines
+from churn.i18n import format_int, format_money, format_percent, t
+from churn.tiers import TIERS
+from churn.ui import current_settings, session_workspace
+from churn.whatif import (
+    Levers,
+    TierBaseline,
+    baseline_for,
+    compare,
+    retained_customer_value,
+    zero_defection,
+)
+
+LEVERS = "whatif_levers"
+SCENARIOS = "whatif_scenarios"
+WIDGET = "whatif_w_"
+
+workspace = session_workspace()
+settings = current_settings()
+dataset = workspace.dataset
+assert dataset is not None
+grain = settings.grain
+grain_name = t(f"grain.{grain}").lower()
+basis_name = t("basis.margin" if workspace.has_costs() else "basis.revenue").lower()
+
+st.title(t("whatif.title"))
+st.caption(t("whatif.caption", grain=grain_name, basis=basis_name, as_of=settings.as_of.isoformat()))
+
+tiers, use_margin = baseline_for(workspace, settings)
+if not tiers:
+    st.info(t("whatif.no_data"))
+    st.stop()
+
+st.subheader(t("whatif.baseline_title"))
+columns = {
+    "tier": t("whatif.col_tier"),
+    "customers": t("whatif.col_customers"),
+    "churn": t("whatif.col_churn", grain=grain_name),
+    "new": t("whatif.col_new", grain=grain_name),
+    "won_back": t("whatif.col_won_back", grain=grain_name),
+    "value": t("whatif.col_value", basis=t("basis.margin" if use_margin else "basis.revenue"), grain=grain_name),
+}
+shown_baseline = pd.DataFrame(
+    {
+        columns["tier"]: [t(f"tier.{tier.tier}") for tier in tiers],
+        columns["customers"]: [round(tier.customers) for tier in tiers],
+        columns["churn"]: [round(tier.churn_rate * 100, 2) for tier in tiers],
+        columns["new"]: [round(tier.new_per_period, 2) for tier in tiers],
+        columns["won_back"]: [round(tier.won_back_per_period, 2) for tier in tiers],
+        columns["value"]: [round(tier.value_per_customer, 2) for tier in tiers],
+    }
+)
+edited = st.data_editor(
+    shown_baseline,
+    hide_index=True,
+    disabled=[columns["tier"]],
+    column_config={name: st.column_config.NumberColumn(min_value=0) for key, name in columns.items() if key != "tier"},
+    key=f"whatif_baseline_{settings.as_of}_{grain}",
+)
+st.caption(t("whatif.baseline_caption", grain=grain_name))
+
+
+def edited_baseline(original: TierBaseline, row: pd.Series) -> TierBaseline:
+    """The tier with the user's numbers; a new churn rate keeps the split by cause."""
+    rate = float(row[columns["churn"]]) / 100
+    scale = rate / original.churn_rate if original.churn_rate else 0.0
+    split = {c: r * scale for c, r in original.churn_by_cause.items()} if original.churn_rate else {"unknown": rate}
+    return replace(
+        original,
+        customers=float(row[columns["customers"]]),
+        churn_by_cause=split,
+        new_per_period=float(row[columns["new"]]),
+        won_back_per_period=float(row[columns["won_back"]]),
+        value_per_customer=float(row[columns["value"]]),
+    )
+
+
+# Rows the user did not touch keep the exact figures (the table shows them rounded).
+tiers = [
+    tier if row.equals(shown_baseline.iloc[position]) else edited_baseline(tier, row)
+    for position, (tier, (_, row)) in enumerate(zip(tiers, edited.iterrows(), strict=True))
+]
+
+# Levers: kept in the session and in the URL (?scenario=...), so that a link reproduces them.
+if LEVERS not in st.session_state:
+    st.session_state[LEVERS] = Levers()
+    if "scenario" in st.query_params:
+        try:
+            st.session_state[LEVERS] = Levers.from_token(st.query_params["scenario"])
+        except ValueError:
+            st.warning(t("whatif.invalid_link"))
+levers: Levers = st.session_state[LEVERS]
+defaults = {
+    **{f"cause_{c}": levers.churn_cut_by_cause.get(c, 0.0) * 100 for c in CAUSES},
+    **{f"tier_{tier}": levers.churn_cut_by_tier.get(tier, 0.0) * 100 for tier in TIERS},
+    "all": levers.churn_cut_all * 100,
+    "acquisition": levers.acquisition_change * 100,
+    "margin": levers.margin_change * 100,
+    "move_up": levers.move_up_share * 100,
+    "discount": levers.discount_rate * 100,
+    "horizon": levers.horizon_years,
+    "cost_fixed": levers.cost_fixed,
+    "cost_per_customer": levers.cost_per_customer_year,
+}
+for name, value in defaults.items():
+    st.session_state.setdefault(WIDGET + name, value)
+
+
+def reset_levers() -> None:
+    for name in defaults:
+        st.session_state.pop(WIDGET + name, None)
+    st.session_state[LEVERS] = Levers()
+
+
+st.subheader(t("whatif.levers"))
+by_cause, by_tier, other = st.columns(3)
+with by_cause:
+    for cause in CAUSES:
+        st.slider(
+            t("whatif.cut_cause", cause=t(f"cause.{cause}").lower()),
+            0.0,
+            100.0,
+            step=5.0,
+            format="%.0f%%",
+            key=f"{WIDGET}cause_{cause}",
+        )
+with by_tier:
+    for tier in TIERS:
+        st.slider(
+            t("whatif.cut_tier", tier=t(f"tier.{tier}")),
+            0.0,
+            100.0,
+            step=5.0,
+            format="%.0f%%",
+            key=f"{WIDGET}tier_{tier}",
+        )
+    st.slider(t("whatif.cut_all"), 0.0, 100.0, step=5.0, format="%.0f%%", key=f"{WIDGET}all")
+with other:
+    st.slider(t("whatif.acquisition"), -100.0, 100.0, step=5.0, format="%.0f%%", key=f"{WIDGET}acquisition")
+    st.slider(t("whatif.margin", basis=basis_name), -50.0, 50.0, step=1.0, format="%+.0f%%", key=f"{WIDGET}margin")
+    st.slider(t("whatif.move_up"), 0.0, 50.0, step=1.0, format="%.0f%%", key=f"{WIDGET}move_up")
+    st.slider(t("whatif.discount"), 0.0, 30.0, step=0.5, format="%.1f%%", key=f"{WIDGET}discount")
+    st.slider(t("whatif.horizon"), 1, 10, key=f"{WIDGET}horizon")
+    st.number_input(t("whatif.cost_fixed"), min_value=0.0, step=1000.0, key=f"{WIDGET}cost_fixed")
+    st.number_input(t("whatif.cost_per_customer"), min_value=0.0, step=1.0, key=f"{WIDGET}cost_per_customer")
+    st.button(t("whatif.reset"), on_click=reset_levers)
+
+
+def widget(name: str) -> float:
+    return float(st.session_state[WIDGET + name])
+
+
+levers = Levers(
+    churn_cut_by_cause={c: widget(f"cause_{c}") / 100 for c in CAUSES if widget(f"cause_{c}")},
+    churn_cut_by_tier={tier: widget(f"tier_{tier}") / 100 for tier in TIERS if widget(f"tier_{tier}")},
+    churn_cut_all=widget("all") / 100,
+    acquisition_change=widget("acquisition") / 100,
+    margin_change=widget("margin") / 100,
+    move_up_share=widget("move_up") / 100,
+    discount_rate=widget("discount") / 100,
+    horizon_years=int(widget("horizon")),
+    cost_fixed=widget("cost_fixed"),
+    cost_per_customer_year=widget("cost_per_customer"),
+)
+st.session_state[LEVERS] = levers
+if st.query_params.get("scenario") != levers.to_token():
+    st.query_params["scenario"] = levers.to_token()
+
+# Results
+comparison, base, scenario = compare(tiers, levers, grain)
+years = levers.horizon_years
+cards = st.columns(5)
+cards[0].metric(
+    t("whatif.value_gain"),
+    format_money(comparison.value_gain),
+    help=t("whatif.value_gain_help", basis=basis_name, years=years),
+    border=True,
+)
+cards[1].metric(
+    t("whatif.customers_kept"), format_int(comparison.customers_kept), help=t("whatif.customers_kept_help"), border=True
+)
+cards[2].metric(
+    t("whatif.customers_end"),
+    format_int(comparison.scenario_customers_end),
+    delta=f"{comparison.scenario_customers_end - comparison.baseline_customers_end:+,.0f}",
+    border=True,
+)
+cards[3].metric(
+    t("whatif.net_gain"),
+    format_money(comparison.net_gain),
+    help=t(
+        "whatif.net_gain_help",
+        cost=format_money(comparison.programme_cost),
+        roi=format_percent(comparison.return_on_cost) if comparison.return_on_cost is not None else "–",
+    ),
+    border=True,
+)
+cards[4].metric(
+    t("whatif.break_even"), format_money(comparison.break_even_cost), help=t("whatif.break_even_help"), border=True
+)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        scenario_lines(base, scenario, "customers_at_start", t("whatif.chart_title")),
+        config={"displaylogo": False},
+    )
+with right:
+    title = t("whatif.chart_value_title", basis=basis_name, grain=grain_name)
+    st.plotly_chart(scenario_lines(base, scenario, "discounted_value", title), config={"displaylogo": False})
+
+st.subheader(t("whatif.retained_title"))
+st.dataframe(
+    pd.DataFrame(
+        {
+            t("whatif.col_tier"): [t(f"tier.{tier.tier}") for tier in tiers],
+            t("whatif.col_retained_value"): [round(retained_customer_value(tier, levers, grain)) for tier in tiers],
+        }
+    ),
+    hide_index=True,
+    column_config={t("whatif.col_retained_value"): st.column_config.NumberColumn(format="localized")},
+)
+st.caption(t("whatif.retained_caption", basis=basis_name, years=years))
+
+# Zero defections and the competitor accumulation effect
+st.subheader(t("whatif.zero_title"))
+scope = st.selectbox(
+    t("whatif.zero_tier"),
+    ("all", *[tier.tier for tier in tiers]),
+    format_func=lambda s: t("whatif.zero_all") if s == "all" else t(f"tier.{s}"),
+    key="whatif_zero_scope",
+)
+bound = zero_defection(tiers, levers, None if scope == "all" else str(scope), grain)
+st.caption(
+    t(
+        "whatif.zero_caption",
+        scope=t("whatif.zero_all") if scope == "all" else t(f"tier.{scope}"),
+        years=years,
+        basis=basis_name,
+        value=format_money(bound.scenario_value),
+        gain=format_money(bound.value_gain),
+        customers=format_int(bound.scenario_customers_end),
+    )
+)
+if comparison.competitor_losses_avoided > 0:
+    avoided = round(comparison.competitor_losses_avoided)
+    st.caption(t("whatif.competitor_caption", avoided=format_int(avoided), gap=format_int(2 * avoided)))
+
+# Saved scenarios
+st.subheader(t("whatif.scenarios_title"))
+saved: dict[str, str] = st.session_state.setdefault(SCENARIOS, {})
+name_column, button_column = st.columns([3, 1])
+with name_column:
+    name = st.text_input(t("whatif.scenario_name"), value=f"{t('whatif.scenario')} {len(saved) + 1}", key="whatif_name")
+with button_column:
+    if st.button(t("whatif.save"), key="whatif_save") and name.strip():
+        saved[name.strip()] = levers.to_token()
+        st.success(t("whatif.saved", name=name.strip()))
+if not saved:
+    st.info(t("whatif.no_scenarios"))
+else:
+    rows = []
+    for scenario_name, token in saved.items():
+        result = compare(tiers, Levers.from_token(token), grain)[0]
+        rows.append(
+            {
+                "scenario": scenario_name,
+                "value": result.scenario_value,
+                "value_gain": result.value_gain,
+                "programme_cost": result.programme_cost,
+                "net_gain": result.net_gain,
+                "customers_end": result.scenario_customers_end,
+                "customers_kept": result.customers_kept,
+                "link": "?" + urlencode({**settings.to_query_params(), "scenario": token}),
+            }
+        )
+    table = pd.DataFrame(rows)
+    st.plotly_chart(scenario_comparison(table, t("whatif.compare_title")), config={"displaylogo": False})
+    shown = pd.DataFrame(
+        {
+            t("whatif.col_scenario"): table["scenario"],
+            t("whatif.col_discounted_value"): table["value"].round(),
+            t("whatif.col_gain"): table["value_gain"].round(),
+            t("whatif.col_cost"): table["programme_cost"].round(),
+            t("whatif.col_net"): table["net_gain"].round(),
+            t("whatif.col_end"): table["customers_end"].round(),
+            t("whatif.col_kept"): table["customers_kept"].round(),
+            t("whatif.open"): table["link"],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            **{
+                column: st.column_config.NumberColumn(format="localized")
+                for column in shown.columns
+                if column not in (t("whatif.col_scenario"), t("whatif.open"))
+            },
+            t("whatif.open"): st.column_config.LinkColumn(display_text=t("whatif.open")),
+        },
+    )
+    st.download_button(
+        t("whatif.download"),
+        shown.drop(columns=t("whatif.open")).to_csv(index=False).encode("utf-8-sig"),
+        file_name="what-if-scenarios.csv",
+        mime="text/csv",
+    )
