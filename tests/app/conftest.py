@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -29,6 +30,9 @@ def navigation_without_pages_folder(monkeypatch: pytest.MonkeyPatch) -> Iterator
 
     monkeypatch.setattr(PagesManager, "__init__", init)
     yield
+    # Every AppTest has the same session id, so its session-scoped workspace would outlive the
+    # test; clearing the cache closes it (as the end of a browser session does).
+    st.cache_resource.clear()
 
 
 def new_app(query_params: dict[str, str] | None = None) -> AppTest:

@@ -75,6 +75,7 @@ EXPECTED_COLUMNS = {
     "cohort_retention": {"cohort_start", "periods_since", "cohort_customers", "active_customers", "share_active"},
     "survival_by_tenure": {"segment", "months", "at_risk", "events", "censored", "survival"},
     "repeat_purchase_share": {"window_days", "share_within"},
+    "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
 
