@@ -8,6 +8,7 @@ Per tier t and period k = 1 … H (H = horizon in years × periods per year):
     kept_t(k)   = N_t(k−1) × (r_t − that reduced rate)      (losses the levers prevent)
     N_t(k)      = N_t(k−1) − lost_t(k) + new_t × (1 + acquisition) + won_back_t
     value_t(k)  = N_t(k−1) × m_t × (1 + margin_change)          (customers at the period's start)
+    revenue_t(k) = N_t(k−1) × revenue per customer              (undiscounted, shown next to it)
     discounted  = value_t(k) / (1 + d) ^ (k / periods per year)
 
 with r_t,c the observed churn rate of tier t for cause c (the tier's churn rate split by the
@@ -44,7 +45,8 @@ class TierBaseline:
     churn_by_cause: dict[str, float]
     new_per_period: float
     won_back_per_period: float
-    value_per_customer: float
+    value_per_customer: float  # margin, or revenue when the data has no costs
+    revenue_per_customer: float = 0.0
 
     @property
     def churn_rate(self) -> float:
@@ -125,6 +127,7 @@ def baseline_from_tables(baseline: pd.DataFrame, causes_by_tier: pd.DataFrame, u
                 new_per_period=0.0 if pd.isna(row.new_per_period) else float(row.new_per_period),
                 won_back_per_period=0.0 if pd.isna(row.won_back_per_period) else float(row.won_back_per_period),
                 value_per_customer=0.0 if value is None or pd.isna(value) else float(value),
+                revenue_per_customer=0.0 if pd.isna(row.revenue_per_customer) else float(row.revenue_per_customer),
             )
         )
     return tiers
@@ -158,6 +161,8 @@ def comparison_summary(comparison: Comparison) -> dict[str, float | None]:
     return {
         "baseline_value": comparison.baseline_value,
         "scenario_value": comparison.scenario_value,
+        "baseline_revenue": comparison.baseline_revenue,
+        "scenario_revenue": comparison.scenario_revenue,
         "value_gain": comparison.value_gain,
         "programme_cost": comparison.programme_cost,
         "net_gain": comparison.net_gain,
@@ -215,6 +220,7 @@ def project(tiers: list[TierBaseline], levers: Levers, grain: str = "month") -> 
                     "prevented_competitor": customers * (base_competitor_rate - competitor_rate),
                     "customers_at_end": end,
                     "value": value,
+                    "revenue": customers * tier.revenue_per_customer,
                     "discounted_value": value / (1 + levers.discount_rate) ** (period / per_year),
                     "programme_cost": customers * levers.cost_per_customer_year / per_year,
                 }
@@ -229,6 +235,8 @@ class Comparison:
 
     baseline_value: float
     scenario_value: float
+    baseline_revenue: float  # undiscounted, over the horizon
+    scenario_revenue: float
     baseline_customers_end: float
     scenario_customers_end: float
     customers_kept: float  # losses prevented by the churn levers over the horizon
@@ -264,6 +272,8 @@ def compare(
     comparison = Comparison(
         baseline_value=float(base["discounted_value"].sum()),
         scenario_value=float(scenario["discounted_value"].sum()),
+        baseline_revenue=float(base["revenue"].sum()),
+        scenario_revenue=float(scenario["revenue"].sum()),
         baseline_customers_end=float(base.loc[base["period"] == last, "customers_at_end"].sum()),
         scenario_customers_end=float(scenario.loc[scenario["period"] == last, "customers_at_end"].sum()),
         customers_kept=float(scenario["prevented"].sum()),

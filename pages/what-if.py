@@ -180,7 +180,7 @@ if st.query_params.get("scenario") != levers.to_token():
 # Results
 comparison, base, scenario = compare(tiers, levers, grain)
 years = levers.horizon_years
-cards = st.columns(5)
+cards = [*st.columns(3), *st.columns(3)]
 cards[0].metric(
     t("whatif.value_gain"),
     format_money(comparison.value_gain),
@@ -208,6 +208,13 @@ cards[3].metric(
 )
 cards[4].metric(
     t("whatif.break_even"), format_money(comparison.break_even_cost), help=t("whatif.break_even_help"), border=True
+)
+cards[5].metric(
+    t("whatif.revenue"),
+    format_money(comparison.scenario_revenue),
+    delta=f"{comparison.scenario_revenue - comparison.baseline_revenue:+,.0f}",
+    help=t("whatif.revenue_help", years=years),
+    border=True,
 )
 left, right = st.columns(2)
 with left:

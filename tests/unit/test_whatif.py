@@ -13,6 +13,7 @@ TIER = TierBaseline(
     new_per_period=10,
     won_back_per_period=2,
     value_per_customer=20,
+    revenue_per_customer=80,
 )
 THREE_YEARS = Levers(discount_rate=0.10, horizon_years=3)
 
@@ -28,6 +29,8 @@ def test_baseline_projection_by_hand() -> None:
     assert rows["customers_at_end"].iloc[-1] == pytest.approx(92.2825)
     # Discounted at 10% a year: 2,000 / 1.1 + 1,940 / 1.21 + 1,889 / 1.331.
     assert list(rows["discounted_value"]) == pytest.approx([2000 / 1.1, 1940 / 1.21, 1889 / 1.331])
+    # Revenue, not discounted: 100, 97, 94.45 customers x 80.
+    assert list(rows["revenue"]) == pytest.approx([8000, 7760, 7556])
     # Lost to competitors: the 0.05 part of the churn.
     assert rows["lost_to_competitors"].iloc[0] == pytest.approx(5)
 
