@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from churn.clv import WEEK_DAYS, FitError, predict_customers
 from churn.i18n import format_period, set_language, t
 from churn.settings import Settings
 from churn.tiers import TIERS
@@ -138,9 +139,60 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
     }
     report["causes"] = _causes_section(workspace, settings)
     report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)
+    report["ltv"] = _ltv_section(workspace, settings)
     if scenario is not None:
         report["whatif"] = _whatif_section(workspace, settings, scenario)
     return report
+
+
+def _ltv_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
+    """BG/NBD and Gamma-Gamma fitted on the orders up to the as-of date (time in weeks, as in the
+    paper), and per tier: the model's discounted 12-month revenue, and the simple formula
+    LTV = m · r / (1 + d − r) with the tier's monthly revenue per customer m and retention r."""
+    summary = workspace.query("clv_summary", {"calibration_end": settings.as_of, "unit_days": WEEK_DAYS})
+    section: dict[str, Any] = {"time_unit": "week", "horizon_months": 12, "annual_discount_rate": 0.10}
+    try:
+        bgnbd, spend, customers = predict_customers(summary, 12, 0.10)
+    except FitError as problem:
+        section["error"] = str(problem)
+        return section
+    section["bgnbd"] = {k: getattr(bgnbd, k) for k in ("r", "alpha", "a", "b", "log_likelihood")}
+    used = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
+    section["gamma_gamma"] = {
+        "p": spend.p,
+        "q": spend.q,
+        "v": spend.v,
+        "log_likelihood": spend.log_likelihood,
+        "customers_used": used,
+        "customers_excluded": int(len(summary) - used),
+    }
+    tiers = workspace.query("customer_tiers", settings.tier_rule.params(settings.as_of))[["customer_id", "tier"]]
+    joined = customers.merge(tiers, on="customer_id", how="left")
+    monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
+    monthly_discount = 1.1 ** (1 / 12) - 1
+    by_tier = []
+    for tier in TIERS:
+        rows = joined[joined["tier"] == tier]
+        if rows.empty:
+            continue
+        base = monthly_tiers.get(tier)
+        retention = 1 - base.churn_rate if base else None
+        formula = (
+            base.revenue_per_customer * retention / (1 + monthly_discount - retention) if base and retention else None
+        )
+        by_tier.append(
+            {
+                "tier": tier,
+                "customers": len(rows),
+                "average_probability_alive": float(rows["probability_alive"].mean()),
+                "average_predicted_value": float(rows["predicted_value"].mean()),
+                "average_first_purchase": float(rows["first_purchase_value"].mean()),
+                "monthly_retention_rate": retention,
+                "simple_formula_ltv": formula,
+            }
+        )
+    section["by_tier"] = by_tier
+    return section
 
 
 def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) -> dict[str, Any]:

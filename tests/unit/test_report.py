@@ -178,3 +178,19 @@ def test_whatif_scenario_in_the_report(capsys, tmp_path: Path) -> None:
     bad.write_text('{"churn_cut_all": 2}', encoding="utf-8")
     assert main(["report", "--scenario", str(bad)]) == 2
     assert "between 0% and 100%" in capsys.readouterr().err
+
+
+def test_ltv_section_on_demo(capsys) -> None:
+    ltv = run_report(capsys)["ltv"]
+    assert ltv["time_unit"] == "week"
+    assert set(ltv["bgnbd"]) == {"r", "alpha", "a", "b", "log_likelihood"}
+    assert ltv["gamma_gamma"]["customers_used"] + ltv["gamma_gamma"]["customers_excluded"] == 5000
+    tiers = {row["tier"]: row for row in ltv["by_tier"]}
+    assert list(tiers) == ["platinum", "gold", "iron", "lead"]
+    # More valuable tiers are predicted to be worth more.
+    values = [tiers[t]["average_predicted_value"] for t in tiers]
+    assert values == sorted(values, reverse=True)
+    # The simple formula m r / (1 + d - r) with d the monthly rate of 10% a year.
+    gold = tiers["gold"]
+    assert 0 < gold["monthly_retention_rate"] < 1
+    assert gold["simple_formula_ltv"] > 0

@@ -1,0 +1,160 @@
+"""Customer lifetime value models: BG/NBD (Fader, Hardie & Lee 2005) for the number of future
+purchases and the probability a customer is still "alive", and Gamma-Gamma (Fader, Hardie & Lee
+2005, "RFM and CLV") for the value of a purchase. Fitted by maximum likelihood with numpy and
+scipy on the summary of ``queries/clv_summary.sql`` (x, t_x, T, m_x).
+
+BG/NBD log-likelihood of one customer with x repeat purchases, the last at t_x, observed for T:
+    ln L = ln Γ(r+x) − ln Γ(r) + r ln α + ln Γ(a+b) + ln Γ(b+x) − ln Γ(b) − ln Γ(a+b+x)
+           + ln[ (α+T)^−(r+x) + 1{x>0} · a/(b+x−1) · (α+t_x)^−(r+x) ]
+Gamma-Gamma log-likelihood of a repeat customer with x purchases of average value m:
+    ln L = ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln m + px ln x − (px+q) ln(γ + x m)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import gammaln, hyp2f1
+
+
+class FitError(Exception):
+    """A model that could not be fitted, with the reason."""
+
+
+@dataclass(frozen=True)
+class BGNBD:
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
+
+    def probability_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive | x, t_x, T) = 1 / (1 + 1{x>0} a/(b+x−1) ((α+T)/(α+t_x))^(r+x))."""
+        x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+        ratio = np.where(
+            x > 0,
+            self.a / (self.b + np.maximum(x, 1) - 1) * ((self.alpha + T) / (self.alpha + t_x)) ** (self.r + x),
+            0.0,
+        )
+        return 1.0 / (1.0 + ratio)
+
+    def expected_purchases(self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """E[purchases in (T, T+t] | x, t_x, T] (Fader, Hardie & Lee 2005, equation 10)."""
+        x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        z = t / (alpha + T + t)
+        head = (a + b + x - 1) / (a - 1)
+        body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        tail = 1 + (x > 0) * a / (b + np.maximum(x, 1) - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+        return head * body / tail
+
+
+@dataclass(frozen=True)
+class GammaGamma:
+    p: float
+    q: float
+    v: float  # γ in the paper
+    log_likelihood: float
+
+    def expected_value(self, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """E[M | x, m] = (q−1)/(px+q−1) · γp/(q−1) + px/(px+q−1) · m (population mean for x = 0)."""
+        x = np.asarray(x, dtype=float)
+        m = np.nan_to_num(np.asarray(m, dtype=float))
+        population = self.p * self.v / (self.q - 1)
+        weight = self.p * x / (self.p * x + self.q - 1)
+        return (1 - weight) * population + weight * m
+
+
+def bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Per-customer BG/NBD log-likelihood for params (r, α, a, b)."""
+    r, alpha, a, b = params
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore"):
+        a4 = np.where(x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    return a1 + a2 + np.logaddexp(a3, a4)
+
+
+def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Per-customer Gamma-Gamma log-likelihood for params (p, q, γ), repeat customers only."""
+    p, q, v = params
+    return (
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(m)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(v + x * m)
+    )
+
+
+def _fit(
+    negative_log_likelihood: Callable[[np.ndarray], float], start: np.ndarray, what: str
+) -> tuple[np.ndarray, float]:
+    result = minimize(
+        lambda log_params: negative_log_likelihood(np.exp(log_params)),
+        np.log(start),
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 20000, "maxfev": 40000},
+    )
+    params = np.exp(result.x)
+    if not result.success or not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
+        raise FitError(f"The {what} model did not converge ({result.message}); it needs more repeat purchases.")
+    return params, -float(result.fun)
+
+
+def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
+    """Maximum-likelihood BG/NBD parameters; FitError when the data cannot support them."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if len(x) < 10 or (x > 0).sum() < 5:
+        raise FitError("The purchase model needs at least 10 customers, 5 of them with repeat purchases.")
+    params, ll = _fit(lambda p: -bgnbd_log_likelihood(p, x, t_x, T).sum(), np.array([1.0, 1.0, 1.0, 1.0]), "BG/NBD")
+    return BGNBD(*(float(value) for value in params), log_likelihood=ll)
+
+
+def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma:
+    """Maximum-likelihood Gamma-Gamma parameters on repeat customers with a positive average
+    spend (the others are left out: the model is for positive values)."""
+    x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
+    keep = (x > 0) & np.isfinite(m) & (m > 0)
+    if keep.sum() < 5:
+        raise FitError("The spend model needs at least 5 repeat customers with a positive average spend.")
+    params, ll = _fit(
+        lambda p: -gamma_gamma_log_likelihood(p, x[keep], m[keep]).sum(), np.array([1.0, 1.0, 1.0]), "Gamma-Gamma"
+    )
+    return GammaGamma(*(float(value) for value in params), log_likelihood=ll)
+
+
+WEEK_DAYS = 7
+MONTH_WEEKS = 365.25 / 12 / 7
+
+
+def predict_customers(
+    summary: pd.DataFrame, horizon_months: int, annual_discount: float
+) -> tuple[BGNBD, GammaGamma, pd.DataFrame]:
+    """Fit both models on a clv_summary (in weeks) and predict, per customer: probability alive,
+    expected purchases over the horizon, expected value of a purchase, and the discounted
+    expected revenue over the horizon (month by month: purchases expected in month k × value
+    / (1 + monthly rate)^k). Raises FitError when a model cannot be fitted."""
+    x, t_x, T = summary["frequency"].to_numpy(), summary["recency"].to_numpy(), summary["age"].to_numpy()
+    bgnbd = fit_bgnbd(x, t_x, T)
+    spend = fit_gamma_gamma(x, summary["monetary_value"].to_numpy())
+    monthly = (1 + annual_discount) ** (1 / 12) - 1
+    value = spend.expected_value(x, summary["monetary_value"].to_numpy())
+    cumulative = [np.zeros(len(x))]
+    for month in range(1, horizon_months + 1):
+        cumulative.append(bgnbd.expected_purchases(month * MONTH_WEEKS, x, t_x, T))
+    discounted = sum((cumulative[k] - cumulative[k - 1]) / (1 + monthly) ** k for k in range(1, horizon_months + 1))
+    result = summary[["customer_id", "frequency", "recency", "age", "monetary_value", "first_purchase_value"]].copy()
+    result["probability_alive"] = bgnbd.probability_alive(x, t_x, T)
+    result["expected_purchases"] = cumulative[-1]
+    result["expected_purchase_value"] = value
+    result["predicted_value"] = discounted * value
+    return bgnbd, spend, result
