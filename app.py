@@ -20,7 +20,8 @@ tiers = st.Page("pages/tiers.py", title=t("page.tiers"), url_path="tiers", icon=
 causes = st.Page("pages/causes.py", title=t("page.causes"), url_path="causes", icon=":material/psychology_alt:")
 trends = st.Page("pages/trends.py", title=t("page.trends"), url_path="trends", icon=":material/trending_up:")
 whatif = st.Page("pages/what-if.py", title=t("page.whatif"), url_path="what-if", icon=":material/tune:")
-pages = [overview, trends, causes, tiers, whatif]
+ltv = st.Page("pages/lifetime-value.py", title=t("page.ltv"), url_path="lifetime-value", icon=":material/savings:")
+pages = [overview, trends, causes, tiers, ltv, whatif]
 
 
 def open_overview() -> None:

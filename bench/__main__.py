@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT / "data"))
 
 from generate_demo import generate, write_csv  # noqa: E402
 
+from bench.simulate import simulate_summary  # noqa: E402
+from churn.clv import fit_bgnbd, fit_gamma_gamma  # noqa: E402
 from churn.db import open_connection  # noqa: E402
 from churn.facts import build_facts  # noqa: E402
 from churn.ingest import load_files  # noqa: E402
@@ -33,6 +35,8 @@ from churn.workspace import Workspace  # noqa: E402
 
 MARKER_START = "<!-- bench:start -->"
 MARKER_END = "<!-- bench:end -->"
+FIT_START = "<!-- bench-fit:start -->"
+FIT_END = "<!-- bench-fit:end -->"
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
@@ -107,19 +111,40 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
+def fit_table(sizes: list[int], repeat: int) -> str:
+    """Time of the BG/NBD and Gamma-Gamma fits on customers simulated from the models, with
+    times in whole days as in real data."""
+    lines = [
+        "| customers | BG/NBD fit (s) | Gamma-Gamma fit (s) | r (true 0.25) | alpha (true 4) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        summary = simulate_summary(size)
+        summary["recency"] = (summary["recency"] * 7).round() / 7
+        summary["age"] = (summary["age"] * 7).round() / 7
+        fitted = fit_bgnbd(summary["frequency"], summary["recency"], summary["age"])
+        bgnbd_s = median_ms(lambda s=summary: fit_bgnbd(s["frequency"], s["recency"], s["age"]), repeat) / 1000
+        spend_s = median_ms(lambda s=summary: fit_gamma_gamma(s["frequency"], s["monetary_value"]), repeat) / 1000
+        lines.append(f"| {size:,} | {bgnbd_s:.2f} | {spend_s:.2f} | {fitted.r:.3f} | {fitted.alpha:.3f} |")
+    return "\n".join(lines)
+
+
+def write_docs(text: str, start: str = MARKER_START, end: str = MARKER_END) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     content = path.read_text(encoding="utf-8")
-    before, rest = content.split(MARKER_START)
-    _, after = rest.split(MARKER_END)
-    path.write_text(f"{before}{MARKER_START}\n{text}\n{MARKER_END}{after}", encoding="utf-8")
+    before, rest = content.split(start)
+    _, after = rest.split(end)
+    path.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[5000, 50000], help="dataset sizes")
     parser.add_argument("--repeat", type=int, default=5, help="timings per step (median reported)")
-    parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
+    parser.add_argument("--write", action="store_true", help="write the tables into docs/benchmarks.md")
+    parser.add_argument(
+        "--fit-customers", type=int, nargs="*", default=[100_000, 500_000], help="sizes for the model-fit timing"
+    )
     parser.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
     args = parser.parse_args(argv)
     rows = [measure(n, args.repeat) for n in args.customers]
@@ -132,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
             writer.writerows(rows)
     if args.write:
         write_docs(text)
+    if args.fit_customers:
+        fits = fit_table(args.fit_customers, max(1, args.repeat // 2))
+        print(fits)
+        if args.write:
+            write_docs(fits, FIT_START, FIT_END)
     return 0
 
 

@@ -649,3 +649,51 @@ def scenario_comparison(table: pd.DataFrame, title: str) -> go.Figure:
     style(figure, title, height=340)
     figure.update_yaxes(tickformat=",.0f")
     return figure
+
+
+def value_boxes(distribution: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
+    """Box plots drawn from quantiles computed in SQL (10/25/50/75/90%) with the average."""
+    figure = go.Figure()
+    for row in distribution.itertuples():
+        name = labels.get(str(row.segment), str(row.segment))
+        colour = TIER_COLOURS.get(str(row.segment), SECONDARY)
+        figure.add_trace(
+            go.Box(
+                name=name,
+                x=[name],
+                q1=[row.p25],
+                median=[row.median_revenue],
+                q3=[row.p75],
+                lowerfence=[row.p10],
+                upperfence=[row.p90],
+                mean=[row.average_revenue],
+                marker_color=colour,
+                boxmean=True,
+            )
+        )
+    style(figure, title, height=400)
+    figure.update_yaxes(type="log", tickformat=",.0f", title="")
+    return figure
+
+
+def first_order_heatmap(table: pd.DataFrame, title: str) -> go.Figure:
+    """Customers by first-order quintile × lifetime-revenue quintile."""
+    grid = table.pivot_table(
+        index="first_order_quintile", columns="lifetime_quintile", values="customers", aggfunc="sum", fill_value=0
+    ).reindex(index=[1, 2, 3, 4, 5], columns=[1, 2, 3, 4, 5], fill_value=0)
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[str(c) for c in grid.columns],
+            y=[str(i) for i in grid.index],
+            text=[[format_int(v) for v in row] for row in grid.to_numpy()],
+            texttemplate="%{text}",
+            colorscale="Blues",
+            showscale=False,
+            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+        )
+    )
+    style(figure, title, height=420)
+    figure.update_xaxes(title=t("ltv.first_x"), type="category")
+    figure.update_yaxes(title=t("ltv.first_y"), type="category")
+    return figure

@@ -98,11 +98,18 @@ def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray)
 def _fit(
     negative_log_likelihood: Callable[[np.ndarray], float], start: np.ndarray, what: str
 ) -> tuple[np.ndarray, float]:
+    # Quasi-Newton on the logarithms of the parameters (so they stay positive), polished by
+    # Nelder-Mead from there: few evaluations, and the published CDNOW digits reproduced.
+    def objective(log_params: np.ndarray) -> float:
+        value = negative_log_likelihood(np.exp(log_params))
+        return float(value) if np.isfinite(value) else 1e300
+
+    first = minimize(objective, np.log(start), method="L-BFGS-B", options={"maxiter": 2000})
     result = minimize(
-        lambda log_params: negative_log_likelihood(np.exp(log_params)),
-        np.log(start),
+        objective,
+        first.x,
         method="Nelder-Mead",
-        options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 20000, "maxfev": 40000},
+        options={"xatol": 1e-7, "fatol": 1e-7, "maxiter": 4000, "maxfev": 8000},
     )
     params = np.exp(result.x)
     if not result.success or not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
@@ -115,7 +122,12 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     if len(x) < 10 or (x > 0).sum() < 5:
         raise FitError("The purchase model needs at least 10 customers, 5 of them with repeat purchases.")
-    params, ll = _fit(lambda p: -bgnbd_log_likelihood(p, x, t_x, T).sum(), np.array([1.0, 1.0, 1.0, 1.0]), "BG/NBD")
+    # Customers with the same (x, t_x, T) share a likelihood: fit on the distinct triples, weighted.
+    triples, weights = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
+    ux, ut, uT = triples.T
+    params, ll = _fit(
+        lambda p: -(weights * bgnbd_log_likelihood(p, ux, ut, uT)).sum(), np.array([1.0, 1.0, 1.0, 1.0]), "BG/NBD"
+    )
     return BGNBD(*(float(value) for value in params), log_likelihood=ll)
 
 
@@ -136,25 +148,60 @@ WEEK_DAYS = 7
 MONTH_WEEKS = 365.25 / 12 / 7
 
 
-def predict_customers(
-    summary: pd.DataFrame, horizon_months: int, annual_discount: float
-) -> tuple[BGNBD, GammaGamma, pd.DataFrame]:
-    """Fit both models on a clv_summary (in weeks) and predict, per customer: probability alive,
-    expected purchases over the horizon, expected value of a purchase, and the discounted
-    expected revenue over the horizon (month by month: purchases expected in month k × value
-    / (1 + monthly rate)^k). Raises FitError when a model cannot be fitted."""
+def fit_models(summary: pd.DataFrame) -> tuple[BGNBD, GammaGamma]:
+    """Both models fitted on a clv_summary (times in weeks); FitError when one cannot be."""
     x, t_x, T = summary["frequency"].to_numpy(), summary["recency"].to_numpy(), summary["age"].to_numpy()
-    bgnbd = fit_bgnbd(x, t_x, T)
-    spend = fit_gamma_gamma(x, summary["monetary_value"].to_numpy())
-    monthly = (1 + annual_discount) ** (1 / 12) - 1
+    return fit_bgnbd(x, t_x, T), fit_gamma_gamma(x, summary["monetary_value"].to_numpy())
+
+
+def predict(
+    summary: pd.DataFrame, models: tuple[BGNBD, GammaGamma], horizon_months: int, monthly_discount: float
+) -> pd.DataFrame:
+    """Per customer: probability alive, expected purchases over the horizon, expected value of a
+    purchase, and the discounted expected revenue over the horizon, month by month:
+    Σ_k (E[N(k months)] − E[N(k−1 months)]) × E[M] / (1 + monthly rate)^k."""
+    bgnbd, spend = models
+    x, t_x, T = summary["frequency"].to_numpy(), summary["recency"].to_numpy(), summary["age"].to_numpy()
     value = spend.expected_value(x, summary["monetary_value"].to_numpy())
     cumulative = [np.zeros(len(x))]
     for month in range(1, horizon_months + 1):
         cumulative.append(bgnbd.expected_purchases(month * MONTH_WEEKS, x, t_x, T))
-    discounted = sum((cumulative[k] - cumulative[k - 1]) / (1 + monthly) ** k for k in range(1, horizon_months + 1))
-    result = summary[["customer_id", "frequency", "recency", "age", "monetary_value", "first_purchase_value"]].copy()
+    discounted = sum(
+        (cumulative[k] - cumulative[k - 1]) / (1 + monthly_discount) ** k for k in range(1, horizon_months + 1)
+    )
+    result = summary.copy()
     result["probability_alive"] = bgnbd.probability_alive(x, t_x, T)
     result["expected_purchases"] = cumulative[-1]
     result["expected_purchase_value"] = value
     result["predicted_value"] = discounted * value
-    return bgnbd, spend, result
+    return result
+
+
+def predict_customers(
+    summary: pd.DataFrame, horizon_months: int, annual_discount: float
+) -> tuple[BGNBD, GammaGamma, pd.DataFrame]:
+    """fit_models then predict, with a yearly discount rate turned monthly."""
+    models = fit_models(summary)
+    monthly = (1 + annual_discount) ** (1 / 12) - 1
+    return models[0], models[1], predict(summary, models, horizon_months, monthly)
+
+
+def early_warning(profiles: pd.DataFrame, predictions: pd.DataFrame, alive_threshold: float) -> pd.DataFrame:
+    """Active customers whose silence already exceeds their usual gap between purchases, or whose
+    probability of being alive fell below ``alive_threshold``; ranked platinum and gold first,
+    then by the value at risk = predicted value × (1 − P(alive)). Times in days."""
+    merged = profiles.merge(predictions, on="customer_id", how="inner")
+    merged["days_silent"] = (merged["age"] - merged["recency"]) * WEEK_DAYS
+    merged["usual_gap_days"] = np.where(
+        merged["frequency"] > 0, merged["recency"] * WEEK_DAYS / merged["frequency"].clip(lower=1), np.nan
+    )
+    merged["value_at_risk"] = merged["predicted_value"] * (1 - merged["probability_alive"])
+    flagged = merged[
+        (merged["days_silent"] > merged["usual_gap_days"]) | (merged["probability_alive"] < alive_threshold)
+    ]
+    order = {"platinum": 0, "gold": 1}
+    return (
+        flagged.assign(priority=flagged["tier"].map(order).fillna(2))
+        .sort_values(["priority", "value_at_risk"], ascending=[True, False])
+        .drop(columns="priority")
+    )

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from churn.causes import apply_overrides, reason_table, write_reason_map
+from churn.clv import BGNBD, WEEK_DAYS, FitError, GammaGamma, fit_models
 from churn.db import QueryError, build_table, open_connection, run_query
 from churn.facts import WindowSuggestion, build_facts, build_tiers, suggest_window
 from churn.ingest import LoadResult, load_demo
@@ -67,6 +68,7 @@ class Workspace:
         self.reasons: pd.DataFrame | None = None
         self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
         self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
+        self._models: dict[tuple[object, ...], tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]] = {}
 
     @classmethod
     def with_demo(cls) -> Workspace:
@@ -86,6 +88,7 @@ class Workspace:
             self._window_suggestion.clear()
             self._sensitivity.clear()
             self._cache.clear()
+            self._models.clear()
             summary = self.query("dataset_summary").iloc[0]
             has_orders = int(summary["orders"]) > 0
             has_customers = int(summary["listed_customers"]) > 0
@@ -228,6 +231,19 @@ class Workspace:
                 )
                 self._sensitivity[key] = result.merge(shares, on="window_days", how="left")
             return self._sensitivity[key]
+
+    def clv_models(self, as_of: date) -> tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]:
+        """The clv_summary up to the as-of date and the fitted models (or why they could not be
+        fitted), remembered per dataset and as-of date: a fit takes a moment, the page reruns often."""
+        key = ("clv", as_of)
+        with self._lock:
+            if key not in self._models:
+                summary = self.query("clv_summary", {"calibration_end": as_of, "unit_days": WEEK_DAYS})
+                try:
+                    self._models[key] = (summary, fit_models(summary))
+                except FitError as problem:
+                    self._models[key] = (summary, str(problem))
+            return self._models[key]
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""

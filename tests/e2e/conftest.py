@@ -113,7 +113,8 @@ def wait_until_rendered(page: Page, charts: int = 1) -> None:
     page.wait_for_function(
         """(count) => {
             const drawn = [
-                '.scatterlayer .trace', '.barlayer .trace', '.sankey', '.sunburstlayer .slice', '.heatmaplayer image',
+                '.scatterlayer .trace', '.barlayer .trace', '.boxlayer .trace', '.sankey', '.sunburstlayer .slice',
+                '.heatmaplayer image',
             ].join(', ');
             const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
             return charts.length >= count && [...charts].every((chart) => chart.querySelector(drawn));

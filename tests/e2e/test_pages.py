@@ -15,6 +15,7 @@ PAGES = {
     "trends": (7, "Churn and retention rate by month", "各月流失率与保持率"),
     "causes": (5, "Lost customers and revenue by cause", "各原因的流失客户与流失收入"),
     "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
+    "lifetime-value": (2, "Realised value to date", "迄今已实现的价值"),
     "what-if": (2, "Starting assumptions (from the data, editable)", "起始假设（来自数据，可修改）"),
 }
 

@@ -22,6 +22,8 @@ PARAMETERS: dict[str, object] = {
     **TierRule().params(TINY_AS_OF),
     "curve_basis": "revenue",
     "cohort_grain": "month",
+    "calibration_end": TINY_AS_OF,
+    "unit_days": 7,
     "split": "all",
     "windows": [30, 60],
     "tier_basis": "revenue",
@@ -75,6 +77,10 @@ EXPECTED_COLUMNS = {
     "cohort_retention": {"cohort_start", "periods_since", "cohort_customers", "active_customers", "share_active"},
     "survival_by_tenure": {"segment", "months", "at_risk", "events", "censored", "survival"},
     "repeat_purchase_share": {"window_days", "share_within"},
+    "value_distribution": {"segment", "customers", "average_revenue", "median_revenue", "p10", "p90"},
+    "first_order_vs_lifetime": {"first_order_quintile", "lifetime_quintile", "customers"},
+    "active_customer_profiles": {"customer_id", "tier", "last_order_date", "churn_reason"},
+    "clv_summary": {"customer_id", "frequency", "recency", "age", "monetary_value", "first_purchase_value"},
     "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
