@@ -101,7 +101,9 @@ def _fit(
     # Quasi-Newton on the logarithms of the parameters (so they stay positive), polished by
     # Nelder-Mead from there: few evaluations, and the published CDNOW digits reproduced.
     def objective(log_params: np.ndarray) -> float:
-        value = negative_log_likelihood(np.exp(log_params))
+        # Trial points far from the optimum can overflow; they are simply rejected.
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            value = negative_log_likelihood(np.exp(log_params))
         return float(value) if np.isfinite(value) else 1e300
 
     first = minimize(objective, np.log(start), method="L-BFGS-B", options={"maxiter": 2000})

@@ -40,6 +40,7 @@ CUSTOMER_COLUMNS: dict[str, str] = {
     "region": "varchar",
     "segment": "varchar",
     "total_revenue": "double",
+    "tenure_months": "double",
 }
 REQUIRED_ROLES = {"orders": ("customer_id", "order_date", "amount"), "customers": ("customer_id",)}
 
@@ -82,6 +83,7 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "churn_reason": ("churnreason", "reason", "流失原因", "原因"),
     "churn_category": ("churncategory", "reasoncategory", "流失类别"),
     "segment": ("segment", "客户类型", "细分"),
+    "tenure_months": ("tenure", "tenuremonths", "monthsascustomer", "在网时长", "客户时长", "会员时长"),
     "total_revenue": ("totalrevenue", "totalspend", "lifetimerevenue", "totalsales", "累计消费", "消费总额", "总收入"),
 }
 

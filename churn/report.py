@@ -82,6 +82,7 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
         report["churn"] = {"periods": []}
         report["causes"] = _causes_section(workspace, settings)
         report["tiers"] = _tiers_section(workspace, settings, None)
+        report["ltv"] = _ltv_section(workspace, settings)
         return report
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
     columns = [
@@ -149,8 +150,24 @@ def _ltv_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     """BG/NBD and Gamma-Gamma fitted on the orders up to the as-of date (time in weeks, as in the
     paper), and per tier: the model's discounted 12-month revenue, and the simple formula
     LTV = m · r / (1 + d − r) with the tier's monthly revenue per customer m and retention r."""
-    summary = workspace.query("clv_summary", {"calibration_end": settings.as_of, "unit_days": WEEK_DAYS})
     section: dict[str, Any] = {"time_unit": "week", "horizon_months": 12, "annual_discount_rate": 0.10}
+    monthly_discount = 1.1 ** (1 / 12) - 1
+    if workspace.dataset is not None and workspace.dataset.first_date is None:
+        # A customers file alone: no purchase model, the simple formula from tenure and status.
+        formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": monthly_discount})
+        section["error"] = "The purchase model needs transactions with dates."
+        section["by_tier"] = [
+            {
+                "tier": row["tier"],
+                "customers": int(row["customers"]),
+                "monthly_retention_rate": _plain(row["monthly_retention"]),
+                "revenue_per_month": _plain(row["revenue_per_month"]),
+                "simple_formula_ltv": _plain(row["formula_ltv"]),
+            }
+            for row in formula.to_dict("records")
+        ]
+        return section
+    summary = workspace.query("clv_summary", {"calibration_end": settings.as_of, "unit_days": WEEK_DAYS})
     try:
         bgnbd, spend, customers = predict_customers(summary, 12, 0.10)
     except FitError as problem:
@@ -169,7 +186,6 @@ def _ltv_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     tiers = workspace.query("customer_tiers", settings.tier_rule.params(settings.as_of))[["customer_id", "tier"]]
     joined = customers.merge(tiers, on="customer_id", how="left")
     monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
-    monthly_discount = 1.1 ** (1 / 12) - 1
     by_tier = []
     for tier in TIERS:
         rows = joined[joined["tier"] == tier]

@@ -55,6 +55,22 @@ st.dataframe(
 
 if dataset.first_date is None:
     st.info(t("ltv.needs_orders"))
+    discount = float(st.number_input(t("ltv.discount"), 0.0, 10.0, 0.8, step=0.1, key="ltv_discount")) / 100
+    formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": discount})
+    if not formula.empty:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("ltv.col_tier"): [tier_labels.get(s, s) for s in formula["tier"]],
+                    t("ltv.col_customers"): formula["customers"],
+                    t("ltv.col_m"): formula["revenue_per_month"].round(2),
+                    t("ltv.col_retention"): [format_percent(r) for r in formula["monthly_retention"]],
+                    t("ltv.col_formula"): formula["formula_ltv"].round(),
+                }
+            ),
+            hide_index=True,
+        )
+        st.caption(t("ltv.formula_customers_caption"))
     st.stop()
 
 # First order against lifetime

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from churn.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,6 +127,13 @@ def test_customers_file_alone(capsys) -> None:
     assert tiers["lead"]["lost_customers"] == 1  # 0004: status lost
     assert tiers["lead"]["revenue"] == 450.0
     assert tiers["lead"]["churn_rate"] is None  # no dates: no period churn rate
+    # Lifetime value from tenure: gold = 0002 (1,200 over 12 months, lost): m = 100 a month,
+    # churn 1/12 a month, r = 11/12, d = 1.1^(1/12) - 1: LTV = m r / (1 + d - r).
+    ltv = {row["tier"]: row for row in report["ltv"]["by_tier"]}
+    d = 1.1 ** (1 / 12) - 1
+    assert ltv["gold"]["revenue_per_month"] == 100
+    assert ltv["gold"]["simple_formula_ltv"] == pytest.approx(100 * (11 / 12) / (1 + d - 11 / 12))
+    assert report["ltv"]["error"] == "The purchase model needs transactions with dates."
 
 
 def test_invalid_tier_shares_are_an_error(capsys) -> None:
