@@ -21,7 +21,8 @@ causes = st.Page("pages/causes.py", title=t("page.causes"), url_path="causes", i
 trends = st.Page("pages/trends.py", title=t("page.trends"), url_path="trends", icon=":material/trending_up:")
 whatif = st.Page("pages/what-if.py", title=t("page.whatif"), url_path="what-if", icon=":material/tune:")
 ltv = st.Page("pages/lifetime-value.py", title=t("page.ltv"), url_path="lifetime-value", icon=":material/savings:")
-pages = [overview, trends, causes, tiers, ltv, whatif]
+data = st.Page("pages/data.py", title=t("page.data"), url_path="data", icon=":material/upload_file:")
+pages = [overview, trends, causes, tiers, ltv, whatif, data]
 
 
 def open_overview() -> None:

@@ -9,6 +9,7 @@ line, the column and the reason, so that loaded + rejected = rows read, always.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,34 +158,71 @@ def _id_sql(column: str) -> str:
     return f"nullif(regexp_replace(trim({column}), '^(\\d+)\\.0+$', '\\1'), '')"
 
 
-def load_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, mapping: dict[str, str] | None = None
-) -> LoadResult:
-    """Append the rows of a CSV file with a header row to ``orders`` or ``customers``."""
-    if table not in REQUIRED_ROLES:
-        raise ValueError(f"Unknown table {table!r}")
+def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Read a prepared file (UTF-8 CSV/TSV, or Parquet) into the temp table ``staging`` with every
+    column as text and its line number; return the file's column names."""
     try:
-        con.execute(
-            "create or replace temp table staging as "
-            "select row_number() over () + 1 as line, * "
-            "from read_csv($path, header = true, all_varchar = true, sample_size = -1)",
-            {"path": str(path)},
-        )
+        if path.suffix == ".parquet":
+            con.execute(
+                "create or replace temp table staging as "
+                "select row_number() over () + 1 as line, columns(*)::varchar from read_parquet($path)",
+                {"path": str(path)},
+            )
+        else:
+            con.execute(
+                "create or replace temp table staging as "
+                "select row_number() over () + 1 as line, * "
+                "from read_csv($path, header = true, all_varchar = true, sample_size = -1)",
+                {"path": str(path)},
+            )
     except duckdb.Error as error:
         raise ImportProblem(
-            f"{path.name}: the file could not be read as CSV ({str(error).splitlines()[0]})."
+            f"{path.name}: the file could not be read as a table ({str(error).splitlines()[0]})."
         ) from error
-    headers = [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
-    mapping = mapping or detect_roles(headers, table)
-    missing = [role for role in REQUIRED_ROLES[table] if role not in mapping]
+    return [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
+
+
+def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The column names of a prepared file (for the mapping form)."""
+    headers = _stage(con, path)
+    con.execute("drop table staging")
+    return headers
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    mapping: dict[str, str] | None = None,
+    name: str | None = None,
+) -> LoadResult:
+    """Append the rows of a file with a header row (CSV/TSV, or Parquet) to ``orders`` or
+    ``customers``; ``name`` is the file name shown to the user (the path is never shown)."""
+    if table not in REQUIRED_ROLES:
+        raise ValueError(f"Unknown table {table!r}")
+    shown_name = name or path.name
+    headers = _stage(con, path)
+    mapping = {role: column for role, column in (mapping or detect_roles(headers, table)).items() if column in headers}
+    computed_amount = table == "orders" and "amount" not in mapping and {"quantity", "unit_price"} <= mapping.keys()
+    missing = [
+        role for role in REQUIRED_ROLES[table] if role not in mapping and not (role == "amount" and computed_amount)
+    ]
     if missing:
         raise ImportProblem(
-            f"{path.name}: no column found for {', '.join(missing)}. Columns in the file: {', '.join(headers)}."
+            f"{shown_name}: no column found for {', '.join(missing)}. Columns in the file: {', '.join(headers)}."
         )
     columns = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
     converted: list[str] = []
     checks: list[tuple[str, str, str]] = []  # (role, condition for a bad value, reason)
     for role, sql_type in columns.items():
+        if role == "amount" and computed_amount:
+            # No amount column: quantity x unit price.
+            quantity = _number_sql(quote_identifier(mapping["quantity"]))
+            price = _number_sql(quote_identifier(mapping["unit_price"]))
+            expression = f"({quantity}) * ({price})"
+            checks.append((role, f"{expression} is null", "not a number"))
+            converted.append(f"{expression} as amount")
+            continue
         if role not in mapping:
             converted.append(f"null::{sql_type} as {role}")
             continue
@@ -214,12 +252,12 @@ def load_csv(
     con.execute(
         "insert into rejects select $file, line, split_part(problem, '\t', 1), split_part(problem, '\t', 2), "
         "concat_ws(',', *columns(* exclude (line, problem))) from checked where problem is not null",
-        {"file": path.name},
+        {"file": shown_name},
     )
     con.execute(f"insert into {table} select {', '.join(converted)} from checked where problem is null")
     rows_read, rows_rejected = con.execute("select count(*), count(problem) from checked").fetchone()  # type: ignore[misc]
     con.execute("drop table staging; drop table checked")
-    return LoadResult(path.name, table, rows_read, rows_read - rows_rejected, rows_rejected, dict(mapping))
+    return LoadResult(shown_name, table, rows_read, rows_read - rows_rejected, rows_rejected, dict(mapping))
 
 
 def load_files(
@@ -227,11 +265,86 @@ def load_files(
 ) -> list[LoadResult]:
     """Replace the session's dataset by the given files."""
     create_canonical_tables(con)
-    results = [load_csv(con, path, "orders") for path in order_files]
-    results += [load_csv(con, path, "customers") for path in customer_files or []]
+    results = [load_file(con, path, "orders") for path in order_files]
+    results += [load_file(con, path, "customers") for path in customer_files or []]
     return results
 
 
 def load_demo(con: duckdb.DuckDBPyConnection) -> list[LoadResult]:
     """Load the committed demo dataset (``data/demo_orders.csv`` and ``data/demo_customers.csv``)."""
     return load_files(con, [DATA_DIR / "demo_orders.csv"], [DATA_DIR / "demo_customers.csv"])
+
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+@dataclass
+class PreparedFile:
+    """An uploaded file saved in the session's folder in a form DuckDB reads."""
+
+    path: Path
+    name: str  # the name the user gave it, shown but never used as a path
+    format: str  # csv | parquet
+    encoding: str | None
+
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of a file: a BOM; else UTF-8 if it decodes; else GB18030 when the
+    non-ASCII bytes come in pairs as Chinese characters do in GBK (both bytes 0xA1-0xFE); else
+    Windows-1252 (accented Latin letters, where a high byte usually stands alone)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:65536]
+    paired = single = 0
+    index = 0
+    while index < len(sample):
+        byte = sample[index]
+        if byte < 0x80:
+            index += 1
+        elif index + 1 < len(sample) and 0xA1 <= byte <= 0xFE and 0xA1 <= sample[index + 1] <= 0xFE:
+            paired += 2
+            index += 2
+        else:
+            single += 1
+            index += 1
+    if paired and paired >= 0.8 * (paired + single):
+        try:
+            data.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            pass
+    return "cp1252"
+
+
+def prepare_upload(data: bytes, name: str, folder: Path, encoding: str | None = None) -> PreparedFile:
+    """Check an uploaded file by its content (not its name) and save it in ``folder`` as UTF-8
+    text or Parquet under a generated name. ImportProblem says what is wrong and what to do."""
+    shown = Path(name).name or "file"
+    if not data.strip():
+        raise ImportProblem(f"{shown} is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportProblem(f"{shown} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it or use Parquet.")
+    target = folder / f"{uuid.uuid4().hex}"
+    if data[:4] == b"PAR1":
+        path = target.with_suffix(".parquet")
+        path.write_bytes(data)
+        return PreparedFile(path, shown, "parquet", None)
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportProblem(f"{shown} is an Excel workbook; Excel files are not read yet: save the sheet as CSV.")
+    chosen = encoding or detect_encoding(data)
+    try:
+        text = data.decode(chosen)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise ImportProblem(f"{shown} cannot be read as {chosen} text; choose another encoding.") from error
+    if "\x00" in text:
+        raise ImportProblem(f"{shown} is not a text table (CSV/TSV) nor a Parquet file.")
+    path = target.with_suffix(".csv")
+    path.write_text(text.lstrip("\ufeff"), encoding="utf-8")
+    return PreparedFile(path, shown, "csv", chosen)

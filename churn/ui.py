@@ -24,7 +24,7 @@ def _release(workspace: Workspace) -> None:
 def session_workspace() -> Workspace:
     """This browser session's own workspace (never shared: the cache is session-scoped and
     its connection is closed when the session ends)."""
-    return Workspace.with_demo()
+    return Workspace.with_demo(uploads=True)
 
 
 def _key(name: str) -> str:
@@ -261,6 +261,16 @@ def current_settings() -> Settings:
         PagesManager.uses_pages_directory = False
         st.rerun()
     return st.session_state["settings"]
+
+
+def reset_settings() -> None:
+    """Forget the sidebar settings (after a dataset change), so that the next run takes the new
+    dataset's defaults (as-of date, suggested W, periods)."""
+    for key in [key for key in st.session_state if str(key).startswith(_STATE_PREFIX) or key == "settings"]:
+        del st.session_state[key]
+    for key in SETTING_KEYS:
+        if key in st.query_params and key != "lang":
+            del st.query_params[key]
 
 
 def show_query_error(error: QueryError) -> None:

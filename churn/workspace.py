@@ -7,9 +7,12 @@ session's reruns never use the connection at the same time and a runaway query i
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -17,9 +20,9 @@ import pandas as pd
 
 from churn.causes import apply_overrides, reason_table, write_reason_map
 from churn.clv import BGNBD, WEEK_DAYS, FitError, GammaGamma, fit_models
-from churn.db import QueryError, build_table, open_connection, run_query
+from churn.db import DATA_DIR, QueryError, build_table, open_connection, run_query
 from churn.facts import WindowSuggestion, build_facts, build_tiers, suggest_window
-from churn.ingest import LoadResult, load_demo
+from churn.ingest import ImportProblem, LoadResult, create_canonical_tables, load_demo, load_file
 from churn.settings import Settings
 from churn.tiers import TierRule, migration_params
 
@@ -55,8 +58,12 @@ class DatasetInfo:
 class Workspace:
     """One connection with one dataset loaded and its facts built for the current settings."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, upload_dir: Path | None = None) -> None:
         self.con = con
+        # The session's own folder for uploaded files (removed with the workspace).
+        self.upload_dir = upload_dir
+        # Datasets kept in the session, by name: the files (path, table, mapping, shown name) to load.
+        self.datasets: dict[str, list[tuple[Path, str, dict[str, str], str]]] = {}
         self._lock = threading.RLock()
         self._facts_key: tuple[date, int] | None = None
         self._tiers_key: tuple[date, TierRule] | None = None
@@ -71,14 +78,36 @@ class Workspace:
         self._models: dict[tuple[object, ...], tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]] = {}
 
     @classmethod
-    def with_demo(cls) -> Workspace:
-        workspace = cls(open_connection())
+    def with_demo(cls, uploads: bool = False) -> Workspace:
+        """A workspace on the demo dataset; with ``uploads``, a private folder for uploaded files
+        that only this workspace's connection may read."""
+        upload_dir = Path(tempfile.mkdtemp(prefix="churn-session-")) if uploads else None
+        workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
         workspace.set_dataset("demo", load_demo(workspace.con))
         return workspace
 
     def close(self) -> None:
         with self._lock:
             self.con.close()
+            if self.upload_dir is not None:
+                shutil.rmtree(self.upload_dir, ignore_errors=True)
+
+    def load_dataset(self, name: str, files: list[tuple[Path, str, dict[str, str], str]] | None = None) -> DatasetInfo:
+        """Load a dataset of the session (``files`` to add a new one under ``name``); the demo is
+        always there. A file that cannot be loaded raises ImportProblem and changes nothing."""
+        with self._lock:
+            if name == "demo":
+                return self.set_dataset("demo", load_demo(self.con))
+            chosen = files if files is not None else self.datasets[name]
+            try:
+                create_canonical_tables(self.con)
+                loads = [load_file(self.con, path, table, mapping, shown) for path, table, mapping, shown in chosen]
+            except ImportProblem:
+                current = self.dataset.name if self.dataset else "demo"
+                self.load_dataset(current if current in self.datasets or current == "demo" else "demo")
+                raise
+            self.datasets[name] = chosen
+            return self.set_dataset(name, loads)
 
     def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
         """Record which dataset the canonical tables now hold; facts must be rebuilt."""

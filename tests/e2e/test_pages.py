@@ -16,6 +16,7 @@ PAGES = {
     "causes": (5, "Lost customers and revenue by cause", "各原因的流失客户与流失收入"),
     "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
     "lifetime-value": (2, "Realised value to date", "迄今已实现的价值"),
+    "data": (0, "Rejected rows", "被拒绝的行"),
     "what-if": (2, "Starting assumptions (from the data, editable)", "起始假设（来自数据，可修改）"),
 }
 
@@ -107,3 +108,46 @@ def test_moving_a_what_if_slider_changes_the_figures(page: Page, app_url: str) -
     expect(page).to_have_url(re.compile(r"scenario="))
     wait_until_rendered(page, 2)
     screenshot(page, "what-if-30-percent")
+
+
+def upload_orders(page: Page, app_url: str, name: str, content: bytes, dataset: str) -> None:
+    page.goto(f"{app_url}/data")
+    wait_until_rendered(page, 0)
+    page.get_by_label("Name of the dataset").fill(dataset)
+    page.get_by_label("Name of the dataset").press("Enter")
+    uploader = page.locator('[data-testid="stFileUploader"]').first
+    uploader.locator('input[type="file"]').set_input_files({"name": name, "mimeType": "text/csv", "buffer": content})
+    expect(page.get_by_text("Columns of " + name)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Load dataset").click()
+    expect(page.get_by_text(f"Loaded “{dataset}”")).to_be_visible(timeout=30_000)
+
+
+def test_two_sessions_never_see_each_other(browser, app_url: str) -> None:
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        page_a, page_b = first.new_page(), second.new_page()
+        upload_orders(
+            page_a, app_url, "alpha.csv", b"customer,date,amount\nA1,2024-01-05,10\nA1,2024-02-05,10\n", "alpha"
+        )
+        upload_orders(page_b, app_url, "beta.csv", "客户编号,订单日期,金额\n甲,2024-01-05,10\n".encode("gbk"), "beta")
+        # Each sees its own file and dataset, never the other's.
+        # (table cells are drawn on a canvas; their accessible copies are in the page, hidden)
+        expect(page_a.get_by_text("alpha.csv").first).to_be_attached()
+        expect(page_a.get_by_text("beta.csv")).to_have_count(0)
+        expect(page_b.get_by_text("beta.csv").first).to_be_attached()
+        expect(page_b.get_by_text("alpha.csv")).to_have_count(0)
+        screenshot(page_b, "data-gbk-upload")
+        # Within the session (a new URL would be a new session), the other pages use the upload.
+        page_a.get_by_role("link", name="Overview").click()
+        expect(page_a.get_by_text("Dataset: alpha (1 customers")).to_be_visible(timeout=30_000)
+        # A fresh third session still has the demo data only.
+        third = browser.new_context()
+        page_c = third.new_page()
+        page_c.goto(f"{app_url}/data")
+        wait_until_rendered(page_c, 0)
+        expect(page_c.get_by_text("demo_orders.csv").first).to_be_attached()
+        expect(page_c.get_by_text("alpha.csv")).to_have_count(0)
+        third.close()
+    finally:
+        first.close()
+        second.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from churn.db import open_connection
-from churn.ingest import ImportProblem, create_canonical_tables, detect_roles, load_csv
+from churn.ingest import ImportProblem, create_canonical_tables, detect_roles, load_file
 
 
 def load(tmp_path: Path, text: str, table: str = "orders"):
@@ -15,7 +15,7 @@ def load(tmp_path: Path, text: str, table: str = "orders"):
     path.write_text(text, encoding="utf-8")
     con = open_connection([tmp_path])
     create_canonical_tables(con)
-    return con, load_csv(con, path, table)
+    return con, load_file(con, path, table)
 
 
 def test_roles_from_english_and_chinese_headers() -> None:
@@ -73,3 +73,55 @@ def test_customers_file_with_optional_dates(tmp_path: Path) -> None:
     assert (result.rows_loaded, result.rows_rejected) == (2, 1)
     rows = con.execute("select customer_id, churn_date::varchar, churn_reason from customers order by 1").fetchall()
     assert rows == [("A", "2024-03-25", "Moved away"), ("B", None, None)]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("客户编号,订单日期,金额\n001,2024-01-05,100\n".encode("utf-8-sig"), "utf-8-sig"),
+        ("客户编号,订单日期,金额\n001,2024-01-05,100\n".encode("utf-16"), "utf-16"),
+        ("客户编号,订单日期,金额\n001,2024-01-05,100\n".encode("gbk"), "gb18030"),
+        ("customer,date,amount,city\n1,2024-01-05,100,Zürich\n".encode("cp1252"), "cp1252"),
+        (b"customer,date,amount\n1,2024-01-05,100\n", "utf-8"),
+    ],
+)
+def test_uploads_in_every_encoding_become_utf8(tmp_path: Path, data: bytes, encoding: str) -> None:
+    from churn.ingest import detect_encoding, prepare_upload
+
+    assert detect_encoding(data) == encoding
+    prepared = prepare_upload(data, "../../etc/passwd", tmp_path)
+    assert prepared.name == "passwd"  # a name, never a path
+    assert prepared.path.parent == tmp_path
+    text = prepared.path.read_text(encoding="utf-8")
+    assert not text.startswith("\ufeff")  # no stray BOM in the first header
+    assert text.splitlines()[0].split(",")[0] in {"客户编号", "customer"}
+
+
+def test_upload_problems_are_explained(tmp_path: Path) -> None:
+    from churn.ingest import prepare_upload
+
+    with pytest.raises(ImportProblem, match="is empty"):
+        prepare_upload(b"  \n", "a.csv", tmp_path)
+    with pytest.raises(ImportProblem, match="Excel workbook"):
+        prepare_upload(b"PK\x03\x04zip", "a.csv", tmp_path)
+    with pytest.raises(ImportProblem, match="not a text table"):
+        prepare_upload(b"\x7fELF\x00\x00\x00binary", "a.csv", tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing written for a refused file
+
+
+def test_parquet_by_content_and_amount_from_quantity_times_price(tmp_path: Path) -> None:
+    import duckdb as plain_duckdb
+
+    from churn.ingest import prepare_upload
+
+    source = tmp_path / "source.parquet"
+    plain_duckdb.sql(
+        "select '007' as customer_id, date '2024-01-05' as order_date, 3 as qty, 2.5 as unit_price"
+    ).write_parquet(str(source))
+    prepared = prepare_upload(source.read_bytes(), "export.csv", tmp_path)  # the name says csv, the content not
+    assert prepared.format == "parquet"
+    con = open_connection([tmp_path])
+    create_canonical_tables(con)
+    result = load_file(con, prepared.path, "orders", name=prepared.name)
+    assert (result.rows_loaded, result.file) == (1, "export.csv")
+    assert con.execute("select customer_id, amount from orders").fetchall() == [("007", 7.5)]  # 3 x 2.5

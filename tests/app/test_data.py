@@ -1,0 +1,77 @@
+"""The data page in AppTest: upload, mapping, load, rejects, switching datasets."""
+
+from __future__ import annotations
+
+from tests.app.conftest import metrics, new_app
+
+ORDERS_GBK = (
+    "客户编号,订单日期,实付金额,地区\n"
+    "001,2024-01-05,100,华东\n"
+    "001,2024-02-01,100,华东\n"
+    "002,2024/1/10,50,华北\n"
+    ",2024-01-11,20,华北\n"  # line 5: no customer id
+    "003,昨天,30,华南\n"  # line 6: not a date
+    '003,2024-03-01,"1,234.50",华南\n'
+).encode("gbk")
+
+
+def open_data():
+    at = new_app()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+def test_data_page_shows_the_demo_files() -> None:
+    at = open_data()
+    files = at.dataframe[0].value
+    assert list(files["File"]) == ["demo_orders.csv", "demo_customers.csv"]
+    assert list(files["Rows read"]) == [100257, 5000]
+
+
+def test_upload_a_gbk_file_with_chinese_headers() -> None:
+    at = open_data()
+    at.text_input(key="data_name").set_value("shop").run()
+    at.file_uploader(key="data_upload_orders_0").upload("订单.csv", ORDERS_GBK, "text/csv").run()
+    assert not at.exception
+    # The mapping form found the Chinese headers.
+    assert (
+        at.selectbox(key=next(k for k in _keys(at) if k.startswith("data_map_orders_customer_id"))).value == "客户编号"
+    )
+    assert at.selectbox(key=next(k for k in _keys(at) if k.startswith("data_map_orders_amount"))).value == "实付金额"
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert "Loaded “shop”: 4 of 6 rows, 2 rejected" in at.success[0].value
+    rejects = at.dataframe[-1].value
+    assert list(rejects["Line"]) == [5, 6]
+    assert list(rejects["Reason"]) == ["missing customer id", "not a date"]
+    # Every page now shows the new data: 3 customers.
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert "Dataset: shop (3 customers, 4 orders" in " ".join(c.value for c in at.caption)
+    # And the demo is one click away.
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_switch").set_value("demo").run()
+    assert not at.exception
+    at.switch_page("pages/overview.py").run()
+    assert "5,000 customers" in " ".join(c.value for c in at.caption)
+    assert "Active customers" in metrics(at)
+
+
+def test_mapping_can_be_changed_and_a_missing_role_is_explained() -> None:
+    at = open_data()
+    at.file_uploader(key="data_upload_orders_0").upload("orders.csv", ORDERS_GBK, "text/csv").run()
+    amount_key = next(k for k in _keys(at) if k.startswith("data_map_orders_amount"))
+    at.selectbox(key=amount_key).set_value("").run()
+    at.button(key="data_load").click().run()
+    assert "no column found for amount" in at.error[0].value
+
+
+def test_an_excel_file_gets_a_clear_message() -> None:
+    at = open_data()
+    at.file_uploader(key="data_upload_orders_0").upload("sales.csv", b"PK\x03\x04rest-of-a-zip", "text/csv").run()
+    assert "Excel workbook" in at.error[0].value
+
+
+def _keys(at) -> list[str]:
+    return [widget.key for widget in at.selectbox if widget.key]
