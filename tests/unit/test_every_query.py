@@ -83,6 +83,7 @@ EXPECTED_COLUMNS = {
     "active_customer_profiles": {"customer_id", "tier", "last_order_date", "churn_reason"},
     "clv_summary": {"customer_id", "frequency", "recency", "age", "monetary_value", "first_purchase_value"},
     "formula_ltv_from_customers": {"tier", "customers", "revenue_per_month", "monthly_retention", "formula_ltv"},
+    "rejected_rows": {"file", "line", "column_name", "reason", "raw"},
     "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
@@ -100,8 +101,8 @@ def test_query_runs_on_fixture(tiny: Workspace, name: str) -> None:
     result = tiny.query(name, PARAMETERS)
     assert EXPECTED_COLUMNS[name] <= set(result.columns)
     # The tiny fixture has no region, channel, category or segment (no dimension values) and no
-    # tenure column (no formula from a customers file).
-    assert len(result) > 0 or name in ("dimension_values", "formula_ltv_from_customers")
+    # tenure column (no formula from a customers file), and every row of it loads (no rejects).
+    assert len(result) > 0 or name in ("dimension_values", "formula_ltv_from_customers", "rejected_rows")
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
