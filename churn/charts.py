@@ -56,23 +56,30 @@ def period_axis(figure: go.Figure, labels: list[str], max_ticks: int = 8) -> Non
     )
 
 
+def churn_hover(rows: pd.DataFrame, labels: list[str]) -> list[str]:
+    """Hover text of a churn rate: the rate with its numerator and denominator."""
+    return [
+        t(
+            "chart.hover_churn",
+            period=label,
+            rate=format_percent(rate),
+            churned=format_int(lost),
+            at_start=format_int(base),
+        )
+        for label, rate, lost, base in zip(
+            labels, rows["churn_rate"], rows["churned"], rows["customers_at_start"], strict=True
+        )
+    ]
+
+
 def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
     """Churn rate per period as a line, numerator and denominator in the hover; warm-up
     periods (churn cannot be observed yet) drawn as grey points, apart from the line."""
     data = periods[periods["customers_at_start"] > 0]
     labels = [format_period(pd.Timestamp(start).date(), grain) for start in data["period_start"]]
     hover = [
-        t(
-            "chart.hover_churn",
-            period=label,
-            rate=format_percent(rate),
-            churned=format_int(churned),
-            at_start=format_int(at_start),
-        )
-        + (("<br>" + t("chart.warm_up_hover")) if warm_up else "")
-        for label, rate, churned, at_start, warm_up in zip(
-            labels, data["churn_rate"], data["churned"], data["customers_at_start"], data["is_warm_up"], strict=True
-        )
+        text + (("<br>" + t("chart.warm_up_hover")) if warm_up else "")
+        for text, warm_up in zip(churn_hover(data, labels), data["is_warm_up"], strict=True)
     ]
     warm_up = data["is_warm_up"].to_numpy()
     figure = go.Figure()
@@ -172,19 +179,7 @@ def churn_rate_by_segment(periods: pd.DataFrame, grain: str, title: str, colours
     for segment, rows in data.groupby("segment", sort=False):
         labels = [format_period(pd.Timestamp(start).date(), grain) for start in rows["period_start"]]
         name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else str(segment)
-        hover = [
-            f"{name}<br>"
-            + t(
-                "chart.hover_churn",
-                period=label,
-                rate=format_percent(rate),
-                churned=format_int(churned),
-                at_start=format_int(at_start),
-            )
-            for label, rate, churned, at_start in zip(
-                labels, rows["churn_rate"], rows["churned"], rows["customers_at_start"], strict=True
-            )
-        ]
+        hover = [f"{name}<br>{text}" for text in churn_hover(rows, labels)]
         figure.add_trace(
             go.Scatter(
                 x=labels,
@@ -361,17 +356,14 @@ def churn_and_retention(periods: pd.DataFrame, grain: str, title: str) -> go.Fig
     """Churn and retention rate per period (warm-up periods left out), counts in the hover."""
     data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
     labels = _period_labels(data["period_start"], grain)
-    churn_hover = [
-        t("chart.hover_churn", period=p, rate=format_percent(r), churned=format_int(c), at_start=format_int(n))
-        for p, r, c, n in zip(labels, data["churn_rate"], data["churned"], data["customers_at_start"], strict=True)
-    ]
+    churn_texts = churn_hover(data, labels)
     retention_hover = [
         t("chart.hover_retention", period=p, rate=format_percent(r), kept=format_int(n - c), at_start=format_int(n))
         for p, r, c, n in zip(labels, data["retention_rate"], data["churned"], data["customers_at_start"], strict=True)
     ]
     figure = go.Figure()
     for column, name, colour, hover in (
-        ("churn_rate", t("chart.churn_rate"), PRIMARY, churn_hover),
+        ("churn_rate", t("chart.churn_rate"), PRIMARY, churn_texts),
         ("retention_rate", t("chart.retention_rate"), SECONDARY, retention_hover),
     ):
         figure.add_trace(
