@@ -183,7 +183,7 @@ def _ltv_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
         "customers_used": used,
         "customers_excluded": int(len(summary) - used),
     }
-    tiers = workspace.query("customer_tiers", settings.tier_rule.params(settings.as_of))[["customer_id", "tier"]]
+    tiers = workspace.query("customer_tier_assignment")
     joined = customers.merge(tiers, on="customer_id", how="left")
     monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
     by_tier = []

@@ -13,6 +13,7 @@ from churn.ingest import (
     ORDER_COLUMNS,
     REQUIRED_ROLES,
     ImportProblem,
+    PreparedFile,
     detect_roles,
     file_columns,
     prepare_upload,
@@ -25,7 +26,7 @@ REASON_KEYS = {
     "unparseable date": "data.reason_bad_date",
     "not a number": "data.reason_not_number",
 }
-PENDING = "data_pending"  # prepared uploads: table -> (PreparedFile, upload id)
+PENDING = "data_pending"  # prepared uploads: table -> (PreparedFile, upload id, its column names)
 
 workspace = session_workspace()
 current_settings()
@@ -81,7 +82,7 @@ encoding = st.selectbox(
     format_func=lambda e: t("data.encoding_auto") if e == "auto" else e,
     key="data_encoding",
 )
-pending: dict[str, tuple[object, str]] = st.session_state.setdefault(PENDING, {})
+pending: dict[str, tuple[PreparedFile, str, list[str]]] = st.session_state.setdefault(PENDING, {})
 mappings: dict[str, dict[str, str]] = {}
 for table, label, roles in (
     ("orders", t("data.orders_file"), ORDER_COLUMNS),
@@ -94,20 +95,20 @@ for table, label, roles in (
     assert workspace.upload_dir is not None
     upload_id = f"{upload.file_id}-{encoding}"
     try:
+        # Prepared and read once per upload (not on every rerun of the page).
         if table not in pending or pending[table][1] != upload_id:
             prepared = prepare_upload(
                 upload.getvalue(), upload.name, workspace.upload_dir, None if encoding == "auto" else str(encoding)
             )
-            pending[table] = (prepared, upload_id)
-        prepared = pending[table][0]
-        headers = file_columns(workspace.con, prepared.path)  # type: ignore[attr-defined]
+            pending[table] = (prepared, upload_id, file_columns(workspace.con, prepared.path))
+        prepared, _, headers = pending[table]
     except ImportProblem as problem:
         pending.pop(table, None)
         st.error(t("data.problem", problem=problem))
         continue
     detected = detect_roles(headers, table)
     required = ", ".join(t(f"role.{role}") for role in REQUIRED_ROLES[table])
-    with st.expander(t("data.mapping", file=prepared.name), expanded=True):  # type: ignore[attr-defined]
+    with st.expander(t("data.mapping", file=prepared.name), expanded=True):
         st.caption(t("data.mapping_caption", required=required))
         options = ["", *headers]
         columns = st.columns(3)
@@ -130,8 +131,8 @@ if st.button(t("data.load"), type="primary", key="data_load"):
         st.warning(t("data.need_file"))
     else:
         files = [
-            (prepared.path, table, mappings.get(table, {}), prepared.name)  # type: ignore[attr-defined]
-            for table, (prepared, _) in pending.items()
+            (prepared.path, table, mappings.get(table, {}), prepared.name)
+            for table, (prepared, _, _) in pending.items()
         ]
         try:
             info = workspace.load_dataset(name, files)

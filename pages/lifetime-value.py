@@ -119,7 +119,7 @@ st.caption(
     )
 )
 profiles = workspace.query("active_customer_profiles", settings.filter_params())
-tiers_of = workspace.query("customer_tiers", settings.tier_rule.params(settings.as_of))[["customer_id", "tier"]]
+tiers_of = workspace.query("customer_tier_assignment")
 by_tier = predictions.merge(tiers_of, on="customer_id").groupby("tier")
 monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
 rows = []

@@ -14,7 +14,7 @@ def expected_platinum_value(horizon: int, monthly_discount: float) -> int:
     workspace = Workspace.with_demo()
     workspace.ensure_facts(date(2025, 12, 31), 60)
     summary, models = workspace.clv_models(date(2025, 12, 31))
-    tiers = workspace.con.execute("select customer_id, tier from customer_tiers").df()
+    tiers = workspace.query("customer_tier_assignment")
     workspace.close()
     assert not isinstance(models, str)
     predictions = predict(summary, models, horizon, monthly_discount).merge(tiers, on="customer_id")

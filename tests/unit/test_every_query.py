@@ -83,6 +83,7 @@ EXPECTED_COLUMNS = {
     "active_customer_profiles": {"customer_id", "tier", "last_order_date", "churn_reason"},
     "clv_summary": {"customer_id", "frequency", "recency", "age", "monetary_value", "first_purchase_value"},
     "formula_ltv_from_customers": {"tier", "customers", "revenue_per_month", "monthly_retention", "formula_ltv"},
+    "customer_tier_assignment": {"customer_id", "tier"},
     "rejected_rows": {"file", "line", "column_name", "reason", "raw"},
     "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
