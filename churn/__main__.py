@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -12,9 +13,18 @@ import pandas as pd
 
 from churn.causes import read_overrides
 from churn.db import QueryError, open_connection
-from churn.ingest import ImportProblem, load_files
+from churn.ingest import (
+    CUSTOMER_COLUMNS,
+    DATE_ORDERS,
+    ORDER_COLUMNS,
+    DatasetFile,
+    ImportProblem,
+    create_canonical_tables,
+    inspect_file,
+)
 from churn.report import build_report
 from churn.settings import GRAINS, LANGUAGES, Settings
+from churn.sources import prepare_file
 from churn.tiers import BASES, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.whatif import Levers
 from churn.workspace import Workspace
@@ -24,8 +34,25 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m churn", description="Customer churn dashboard tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="Print the churn report of files (or of the demo dataset).")
-    report.add_argument("files", nargs="*", type=Path, help="order files (CSV with a header row); none: demo data")
-    report.add_argument("--customers", type=Path, action="append", default=[], help="customers file (CSV), repeatable")
+    report.add_argument(
+        "files", nargs="*", type=Path, help="order files (CSV/TSV/TXT, Excel or Parquet); none: the demo data"
+    )
+    report.add_argument(
+        "--customers", type=Path, action="append", default=[], help="customer list (one row per customer), repeatable"
+    )
+    report.add_argument("--encoding", help="text encoding of the files, e.g. gb18030 (default: detected)")
+    report.add_argument("--sheet", help="Excel sheet to read (default: the first sheet with data)")
+    report.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="use COLUMN for ROLE (e.g. amount=Net), repeatable; other roles are detected",
+    )
+    report.add_argument("--date-order", choices=DATE_ORDERS, help="read 05/01/2024 day first (dmy) or month first")
+    report.add_argument(
+        "--exclude-returns", action="store_true", help="leave out returns and cancellations (default: negative revenue)"
+    )
     report.add_argument("--format", choices=["json"], default="json", help="output format (default json)")
     report.add_argument("--as-of", type=date.fromisoformat, help="as-of date YYYY-MM-DD (default: last order date)")
     report.add_argument("--window", type=int, help="inactivity window W in days (default: suggested from the data)")
@@ -47,17 +74,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _workspace(order_files: list[Path], customer_files: list[Path]) -> Workspace:
-    if not order_files and not customer_files:
+def parse_map(pairs: list[str]) -> dict[str, str]:
+    """``role=column`` pairs of ``--map`` as a dict, the roles checked."""
+    roles = {*ORDER_COLUMNS, *CUSTOMER_COLUMNS}
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        role, _, column = pair.partition("=")
+        if role.strip() not in roles or not column.strip():
+            raise ValueError(f"--map {pair!r}: write ROLE=COLUMN with ROLE one of {', '.join(sorted(roles))}.")
+        mapping[role.strip()] = column.strip()
+    return mapping
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    if not args.files and not args.customers:
         return Workspace.with_demo()
-    files = order_files + customer_files
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [str(f) for f in args.files + args.customers if not f.is_file()]
     if missing:
         raise ImportProblem(f"File not found: {', '.join(missing)}")
-    orders = [f.resolve() for f in order_files]
-    customers = [f.resolve() for f in customer_files]
-    workspace = Workspace(open_connection(sorted({f.parent for f in orders + customers})))
-    workspace.set_dataset(", ".join(f.name for f in orders + customers), load_files(workspace.con, orders, customers))
+    chosen = parse_map(args.map)
+    paths = [(f.resolve(), "orders") for f in args.files] + [(f.resolve(), "customers") for f in args.customers]
+    # Converted copies (other encodings, Excel sheets) go to a folder removed with the workspace.
+    folder = Path(tempfile.mkdtemp(prefix="churn-report-"))
+    workspace = Workspace(open_connection(sorted({path.parent for path, _ in paths} | {folder})), folder)
+    try:
+        create_canonical_tables(workspace.con)
+        loads, used = [], set()
+        for path, table in paths:
+            source = prepare_file(path, path.name, folder, encoding=args.encoding, sheet=args.sheet)
+            inspection = inspect_file(workspace.con, source, table)
+            roles = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
+            given = {r: c for r, c in chosen.items() if r in roles and c in inspection.headers}
+            used |= given.items()
+            mapping = {r: c for r, c in inspection.mapping.items() if c not in given.values()} | given
+            loads.append(DatasetFile(source, table, mapping, args.date_order, args.exclude_returns).load(workspace.con))
+        unused = [f"{role}={column}" for role, column in chosen.items() if (role, column) not in used]
+        if unused:
+            raise ImportProblem(f"--map {', '.join(unused)}: no file has that column for that role.")
+        workspace.set_dataset(", ".join(path.name for path, _ in paths), loads)
+    except BaseException:
+        workspace.close()
+        raise
     return workspace
 
 
@@ -82,8 +139,9 @@ def read_scenario(path: Path) -> Levers:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    workspace: Workspace | None = None
     try:
-        workspace = _workspace(args.files, args.customers)
+        workspace = _workspace(args)
         dataset = workspace.dataset
         assert dataset is not None
         if dataset.customers == 0:
@@ -100,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ImportProblem, QueryError, TierRuleError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    finally:
+        if workspace is not None:
+            workspace.close()
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -9,13 +9,22 @@ line, the column and the reason, so that loaded + rejected = rows read, always.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from churn.db import DATA_DIR, quote_identifier
+from churn.i18n import t
+from churn.sources import (
+    DATE_PATTERN,
+    FULL_WIDTH,
+    FULL_WIDTH_FROM,
+    FULL_WIDTH_TO,
+    NUMBER_PATTERN,
+    ImportProblem,
+    PreparedFile,
+)
 
 # Canonical columns and their SQL types. Optional columns stay NULL when not mapped.
 ORDER_COLUMNS: dict[str, str] = {
@@ -58,6 +67,12 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "客户",
         "会员号",
         "会员id",
+        "客户代码",
+        "用户id",
+        "userid",
+        "buyer",
+        "customerno",
+        "customernumber",
     ),
     "order_date": (
         "orderdate",
@@ -69,15 +84,31 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "日期",
         "下单时间",
         "交易日期",
+        "订单时间",
+        "交易时间",
     ),
-    "amount": ("amount", "revenue", "sales", "total", "orderamount", "金额", "销售额", "实付金额", "订单金额"),
+    "amount": (
+        "amount",
+        "revenue",
+        "sales",
+        "total",
+        "orderamount",
+        "netsales",
+        "linetotal",
+        "金额",
+        "销售额",
+        "实付金额",
+        "订单金额",
+        "成交金额",
+        "付款金额",
+    ),
     "order_id": ("orderid", "invoice", "invoiceno", "ordernumber", "订单号", "订单编号"),
     "quantity": ("quantity", "qty", "数量"),
     "unit_price": ("unitprice", "price", "单价"),
     "cost": ("cost", "cogs", "成本"),
     "region": ("region", "area", "地区", "区域"),
     "channel": ("channel", "渠道"),
-    "category": ("category", "productcategory", "品类", "类别"),
+    "category": ("category", "productcategory", "product", "品类", "类别", "产品", "商品"),
     "signup_date": ("signupdate", "joindate", "registrationdate", "注册日期", "入会日期"),
     "churn_date": ("churndate", "exitdate", "enddate", "流失日期"),
     "status": ("status", "状态"),
@@ -88,7 +119,18 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "total_revenue": ("totalrevenue", "totalspend", "lifetimerevenue", "totalsales", "累计消费", "消费总额", "总收入"),
 }
 
-DATE_FORMATS = ["%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"]
+DATE_ORDERS = ("dmy", "mdy")  # how to read 05/01/2024: day first or month first
+_TIMES = ("", " %H:%M", " %H:%M:%S")
+_YEAR_FIRST = [f"%Y{sep}%m{sep}%d{time}" for sep in ("/", ".", "-") for time in _TIMES if (sep, time) != ("-", "")] + [
+    "%Y%m%d",
+    *(f"%Y年%m月%d日{time}" for time in _TIMES),
+]
+_DAY_FIRST = {
+    "dmy": [f"%d{sep}%m{sep}%Y{time}" for sep in ("/", ".", "-") for time in _TIMES],
+    "mdy": [f"%m{sep}%d{sep}%Y{time}" for sep in ("/", ".", "-") for time in _TIMES],
+}
+_SLASHED_DATE = r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}"
+RETURN_EXCLUDED = "return excluded"
 
 
 @dataclass
@@ -101,20 +143,64 @@ class LoadResult:
     rows_loaded: int
     rows_rejected: int
     mapping: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    returns: int = 0  # rows kept as negative revenue (or rejected when excluded)
 
 
-class ImportProblem(Exception):
-    """A file that cannot be loaded, with what to do about it."""
+@dataclass
+class DatasetFile:
+    """One file of a dataset and how to load it (kept to reload the dataset when switching back)."""
+
+    source: PreparedFile
+    table: str  # orders | customers
+    mapping: dict[str, str] | None = None  # role -> column name; None: detected
+    date_order: str | None = None
+    exclude_returns: bool = False
+
+    def load(self, con: duckdb.DuckDBPyConnection) -> LoadResult:
+        return load_file(
+            con, self.source, self.table, self.mapping, date_order=self.date_order, exclude_returns=self.exclude_returns
+        )
 
 
-def _normalise_header(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name.strip().lower())
+@dataclass
+class DateEvidence:
+    """What the values of the date columns say about day/month order in dates like 05/01/2024."""
+
+    slashed: int = 0  # values written with the day and month as numbers before the year
+    day_first_example: str | None = None  # e.g. 13/01/2024: the first number can only be a day
+    month_first_example: str | None = None  # e.g. 01/13/2024
+
+    @property
+    def decided(self) -> str | None:
+        """The order the data proves, or None when it proves nothing (or contradicts itself)."""
+        if self.day_first_example and not self.month_first_example:
+            return "dmy"
+        if self.month_first_example and not self.day_first_example:
+            return "mdy"
+        return None
+
+
+@dataclass
+class FileInspection:
+    """A prepared file looked at before loading: its columns, the roles found, a preview."""
+
+    headers: list[str]
+    mapping: dict[str, str]
+    preview: list[list[str | None]]
+    rows: int
+    date_evidence: dict[str, DateEvidence]  # per column holding dates like 05/01/2024
+
+
+def normalise_header(name: str) -> str:
+    """A header name compared with the synonyms: lower case, no spaces, '_' or '-'."""
+    return re.sub(r"[\s_\-]+", "", name.strip().lstrip("\ufeff").lower())
 
 
 def detect_roles(headers: list[str], table: str) -> dict[str, str]:
     """Map canonical roles of ``table`` to file headers by name; the first match wins."""
     roles = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
-    normalised = {_normalise_header(h): h for h in reversed(headers)}
+    normalised = {normalise_header(h): h for h in reversed(headers)}
     mapping: dict[str, str] = {}
     for role in roles:
         for synonym in ROLE_SYNONYMS[role]:
@@ -123,6 +209,43 @@ def detect_roles(headers: list[str], table: str) -> dict[str, str]:
                 mapping[role] = header
                 break
     return mapping
+
+
+def _share(values: list[str], test: re.Pattern[str]) -> float:
+    filled = [value.strip().translate(FULL_WIDTH) for value in values if value and value.strip()]
+    return sum(1 for value in filled if test.match(value)) / len(filled) if filled else 0.0
+
+
+_DECIMAL_VALUE = re.compile(r".*\d[.,]\d{1,2}\)?$")
+
+
+def detect_roles_from_values(
+    headers: list[str], rows: list[list[str | None]], table: str, mapping: dict[str, str]
+) -> dict[str, str]:
+    """Add the required roles that no header named, guessed from the values of a sample: the
+    first column of dates is the order date, a column of numbers with decimals (else the last
+    column of numbers) the amount, the first remaining column that repeats the customer id."""
+    found = dict(mapping)
+    columns = {header: [row[i] or "" for row in rows] for i, header in enumerate(headers)}
+    free = [header for header in headers if header not in found.values()]
+    dates = [h for h in free if _share(columns[h], DATE_PATTERN) >= 0.9]
+    numbers = [h for h in free if h not in dates and _share(columns[h], NUMBER_PATTERN) >= 0.9]
+    if table == "orders":
+        if "order_date" not in found and dates:
+            found["order_date"] = dates[0]
+        if "amount" not in found and not {"quantity", "unit_price"} <= found.keys() and numbers:
+            decimals = [h for h in numbers if _share(columns[h], _DECIMAL_VALUE) >= 0.5]
+            found["amount"] = decimals[-1] if decimals else numbers[-1]
+    if "customer_id" not in found:
+        taken = set(found.values())
+        candidates = [h for h in headers if h not in taken and h not in dates and any(columns[h])]
+        if table == "orders":
+            # A customer buys more than once: prefer a column whose values repeat.
+            repeating = [h for h in candidates if len(set(columns[h])) < len(columns[h])]
+            candidates = repeating or candidates
+        if candidates:
+            found["customer_id"] = candidates[0]
+    return found
 
 
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -139,212 +262,324 @@ def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _number_sql(column: str) -> str:
-    """SQL turning text like '1,234.50', '¥1,234' or '(1,234)' into a double (NULL if not a number)."""
-    cleaned = f"regexp_replace(trim({column}), '[,¥$€£\\s]', '', 'g')"
+def _clean_sql(column: str) -> str:
+    """Trimmed text with full-width digits and signs turned into ASCII (１２３ -> 123)."""
+    return f"trim(translate({column}, '{FULL_WIDTH_FROM}', '{FULL_WIDTH_TO}'))"
+
+
+def _number_sql(column: str, decimal_comma: bool = False) -> str:
+    """SQL turning text like '1,234.50', '¥1,234', '(1,234)' or, with ``decimal_comma``,
+    '1.234,50' into a double (NULL if not a number)."""
+    if decimal_comma:
+        cleaned = f"replace(regexp_replace({_clean_sql(column)}, '[.¥$€£元\\s]', '', 'g'), ',', '.')"
+    else:
+        cleaned = f"regexp_replace({_clean_sql(column)}, '[,¥$€£元\\s]', '', 'g')"
     return (
         f"case when regexp_matches({cleaned}, '^\\(.*\\)$') "
         f"then -try_cast(trim({cleaned}, '()') as double) else try_cast({cleaned} as double) end"
     )
 
 
-def _date_sql(column: str) -> str:
-    formats = ", ".join(f"'{f}'" for f in DATE_FORMATS)
-    return f"coalesce(try_cast(trim({column}) as date), try_strptime(trim({column}), [{formats}])::date)"
+def _date_sql(column: str, date_order: str | None) -> str:
+    """SQL reading a date written as ISO, 2024/1/5, 2024年1月5日, 20240105, a date and time, an
+    Excel serial number (45296) or Unix seconds; 05/01/2024 only with a chosen ``date_order``."""
+    text = _clean_sql(column)
+    formats = ", ".join(f"'{f}'" for f in _YEAR_FIRST + _DAY_FIRST.get(date_order or "", []))
+    return (
+        f"coalesce(try_cast({text} as date), try_cast({text} as timestamp)::date, "
+        f"try_strptime({text}, [{formats}])::date, "
+        # Excel stores dates as days since 1899-12-30: 5 digits cover 1927 to 2173.
+        f"case when regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
+        f"then date '1899-12-30' + cast(floor({text}::double) as integer) end, "
+        f"case when regexp_full_match({text}, '1\\d{{9}}') then to_timestamp({text}::bigint)::date end)"
+    )
 
 
 def _id_sql(column: str) -> str:
     # Ids are text; an id exported as a float ('17850.0') becomes '17850'.
-    return f"nullif(regexp_replace(trim({column}), '^(\\d+)\\.0+$', '\\1'), '')"
+    return f"nullif(regexp_replace({_clean_sql(column)}, '^(\\d+)\\.0+$', '\\1'), '')"
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Read a prepared file (UTF-8 CSV/TSV, or Parquet) into the temp table ``staging`` with every
-    column as text and its line number; return the file's column names."""
+def unique_headers(raw: list[str | None]) -> list[str]:
+    """Header names as shown and mapped: trimmed, an empty one named by its position, a repeat
+    (also one differing only by case) numbered, so that every column has its own name."""
+    headers: list[str] = []
+    used: set[str] = set()
+    for position, value in enumerate(raw, start=1):
+        base = re.sub(r"\s+", " ", (value or "").replace("\ufeff", "")).strip() or f"column {position}"
+        name, copy = base, 1
+        while name.casefold() in used:
+            copy += 1
+            name = f"{base} ({copy})"
+        used.add(name.casefold())
+        headers.append(name)
+    return headers
+
+
+def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> list[str]:
+    """Read a prepared file into the temp table ``staging`` (line, c1..cN, every column as text),
+    and rows DuckDB cannot split into the right number of fields into ``unreadable`` (line,
+    reason, raw). Return the column names (the header row, or 'column 1'... without one)."""
+    path = str(prepared.path)
     try:
-        if path.suffix == ".parquet":
+        if prepared.format == "parquet":
+            described = con.execute("describe select * from read_parquet($path)", {"path": path}).fetchall()
+            names = [row[0] for row in described]
+            columns = ", ".join(f"{quote_identifier(n)}::varchar as c{i}" for i, n in enumerate(names, start=1))
             con.execute(
-                "create or replace temp table staging as "
-                "select row_number() over () + 1 as line, columns(*)::varchar from read_parquet($path)",
-                {"path": str(path)},
+                f"create or replace temp table staging as select row_number() over () as line, {columns} "
+                "from read_parquet($path)",
+                {"path": path},
             )
-        else:
-            con.execute(
-                "create or replace temp table staging as "
-                "select row_number() over () + 1 as line, * "
-                "from read_csv($path, header = true, all_varchar = true, sample_size = -1)",
-                {"path": str(path)},
-            )
+            con.execute("create or replace temp table unreadable (line bigint, reason varchar, raw varchar)")
+            return unique_headers(names)
+        con.execute(
+            "create or replace temp table staging as select row_number() over () as line, * from read_csv($path, "
+            "header = false, all_varchar = true, delim = $delim, quote = '\"', escape = '\"', store_rejects = true)",
+            {"path": path, "delim": prepared.delimiter},
+        )
     except duckdb.Error as error:
         raise ImportProblem(
-            f"{path.name}: the file could not be read as a table ({str(error).splitlines()[0]})."
+            t("import.unreadable_table", name=prepared.name, error=str(error).splitlines()[0])
         ) from error
-    return [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
+    names = [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
+    for position, name in enumerate(names, start=1):
+        con.execute(f"alter table staging rename column {quote_identifier(name)} to c{position}")
+    con.execute(
+        "create or replace temp table unreadable as select line, "
+        "case when any_value(error_type) in ('MISSING COLUMNS', 'TOO MANY COLUMNS') "
+        "then 'wrong number of fields' else 'unreadable text' end as reason, any_value(csv_line) as raw "
+        "from reject_errors group by line"
+    )
+    con.execute("delete from reject_errors; delete from reject_scans")
+    if con.execute("select count(*) from unreadable").fetchone() != (0,):
+        # Rows DuckDB set aside leave gaps: number the rows read by the lines that remain.
+        con.execute(
+            "create or replace temp table staging as "
+            "with total as (select (select count(*) from staging) + (select count(*) from unreadable) as n), "
+            "kept as (select line, row_number() over (order by line) as record from range(1, "
+            "(select n from total) + 1) lines(line) where line not in (select line from unreadable)) "
+            "select kept.line, staging.* exclude (line) from staging join kept on staging.line = kept.record"
+        )
+    if not prepared.header:
+        return [f"column {position}" for position in range(1, len(names) + 1)]
+    first = con.execute("select * exclude (line) from staging where line = 1").fetchone()
+    if first is None:
+        raise ImportProblem(t("import.header_split", name=prepared.name))
+    con.execute("delete from staging where line = 1")
+    return unique_headers(list(first))
 
 
-def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """The column names of a prepared file (for the mapping form)."""
-    headers = _stage(con, path)
-    con.execute("drop table staging")
-    return headers
+def _sample(con: duckdb.DuckDBPyConnection) -> list[list[str | None]]:
+    """The first 200 staged rows, to guess roles from the values."""
+    rows = con.execute("select * exclude (line) from staging order by line limit 200").fetchall()
+    return [list(row) for row in rows]
+
+
+def _column(headers: list[str], header: str) -> str:
+    return f"c{headers.index(header) + 1}"
+
+
+def _date_evidence(con: duckdb.DuckDBPyConnection, column: str) -> DateEvidence:
+    text = _clean_sql(column)
+    first = f"try_cast(regexp_extract({text}, '{_SLASHED_DATE}', 1) as integer)"
+    second = f"try_cast(regexp_extract({text}, '{_SLASHED_DATE}', 2) as integer)"
+    row = con.execute(
+        f"select count(*) filter (where regexp_matches({text}, '{_SLASHED_DATE}')), "
+        f"min({text}) filter (where {first} > 12 and {second} <= 12), "
+        f"min({text}) filter (where {second} > 12 and {first} <= 12) from staging"
+    ).fetchone()
+    assert row is not None
+    return DateEvidence(int(row[0]), row[1], row[2])
+
+
+def combined_evidence(evidence: list[DateEvidence | None]) -> DateEvidence:
+    """The evidence of several date columns of one file taken together (None: a column without
+    dates like 05/01/2024)."""
+    evidence = [e for e in evidence if e is not None]
+    return DateEvidence(
+        sum(e.slashed for e in evidence),
+        next((e.day_first_example for e in evidence if e.day_first_example), None),
+        next((e.month_first_example for e in evidence if e.month_first_example), None),
+    )
+
+
+def inspect_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: str) -> FileInspection:
+    """Read a prepared file once to show it before loading: columns, roles, preview, date order."""
+    headers = _stage(con, prepared)
+    try:
+        sample = _sample(con)
+        mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
+        evidence = {
+            header: _date_evidence(con, _column(headers, header))
+            for header in headers
+            if _share([row[headers.index(header)] or "" for row in sample], re.compile(_SLASHED_DATE)) > 0
+        }
+        rows = con.execute("select count(*) from staging").fetchone()
+        return FileInspection(headers, mapping, sample[:5], int(rows[0]) if rows else 0, evidence)
+    finally:
+        con.execute("drop table if exists staging; drop table if exists unreadable")
 
 
 def load_file(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    source: PreparedFile | Path,
     table: str,
     mapping: dict[str, str] | None = None,
     name: str | None = None,
+    date_order: str | None = None,
+    exclude_returns: bool = False,
 ) -> LoadResult:
-    """Append the rows of a file with a header row (CSV/TSV, or Parquet) to ``orders`` or
-    ``customers``; ``name`` is the file name shown to the user (the path is never shown)."""
+    """Append the rows of a prepared file to ``orders`` or ``customers``. ``mapping`` (role ->
+    column name) defaults to what the headers and values suggest; ``date_order`` ('dmy' or 'mdy')
+    reads dates like 05/01/2024 and is needed when the data does not decide it. Returns
+    (negative amount or quantity, or a cancelled invoice 'C536379') stay as negative revenue
+    unless ``exclude_returns``, which rejects them with that reason."""
     if table not in REQUIRED_ROLES:
         raise ValueError(f"Unknown table {table!r}")
-    shown_name = name or path.name
-    headers = _stage(con, path)
-    mapping = {role: column for role, column in (mapping or detect_roles(headers, table)).items() if column in headers}
+    prepared = source if isinstance(source, PreparedFile) else PreparedFile(source, source.name, _format_of(source))
+    shown = name or prepared.name
+    headers = _stage(con, prepared)
+    try:
+        return _convert(con, prepared, shown, headers, table, mapping, date_order, exclude_returns)
+    finally:
+        con.execute("drop table if exists staging; drop table if exists checked; drop table if exists unreadable")
+
+
+def _format_of(path: Path) -> str:
+    return "parquet" if path.suffix == ".parquet" else "csv"
+
+
+def _convert(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedFile,
+    shown: str,
+    headers: list[str],
+    table: str,
+    mapping: dict[str, str] | None,
+    date_order: str | None,
+    exclude_returns: bool,
+) -> LoadResult:
+    if mapping is None:
+        sample = _sample(con)
+        mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
+    mapping = {role: column for role, column in mapping.items() if column in headers}
     computed_amount = table == "orders" and "amount" not in mapping and {"quantity", "unit_price"} <= mapping.keys()
     missing = [
         role for role in REQUIRED_ROLES[table] if role not in mapping and not (role == "amount" and computed_amount)
     ]
     if missing:
-        raise ImportProblem(
-            f"{shown_name}: no column found for {', '.join(missing)}. Columns in the file: {', '.join(headers)}."
-        )
+        roles = ", ".join(t(f"role.{role}") for role in missing)
+        raise ImportProblem(t("import.missing_roles", name=shown, roles=roles, columns=", ".join(headers)))
+    rows_staged = con.execute("select count(*) from staging").fetchone()
+    unreadable = con.execute("select count(*) from unreadable").fetchone()
+    if rows_staged == (0,) and unreadable == (0,):
+        raise ImportProblem(t("import.no_rows", name=shown))
     columns = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
-    converted: list[str] = []
+    date_roles = [role for role, sql_type in columns.items() if sql_type == "date" and role in mapping]
+    evidence = combined_evidence([_date_evidence(con, _column(headers, mapping[role])) for role in date_roles])
+    if evidence.slashed:
+        date_order = date_order or evidence.decided
+        if date_order is None:
+            example = con.execute(
+                f"select min({_clean_sql(_column(headers, mapping[date_roles[0]]))}) from staging "
+                f"where regexp_matches({_clean_sql(_column(headers, mapping[date_roles[0]]))}, '{_SLASHED_DATE}')"
+            ).fetchone()
+            raise ImportProblem(t("import.date_order", name=shown, example=example[0] if example else "05/01/2024"))
+    elif date_order not in (None, *DATE_ORDERS):
+        raise ValueError(f"Unknown date order {date_order!r}")
+    decimal_comma = prepared.decimal_comma
+    expressions: dict[str, str] = {}
     checks: list[tuple[str, str, str]] = []  # (role, condition for a bad value, reason)
     for role, sql_type in columns.items():
-        if role == "amount" and computed_amount:
-            # No amount column: quantity x unit price.
-            quantity = _number_sql(quote_identifier(mapping["quantity"]))
-            price = _number_sql(quote_identifier(mapping["unit_price"]))
-            expression = f"({quantity}) * ({price})"
-            checks.append((role, f"{expression} is null", "not a number"))
-            converted.append(f"{expression} as amount")
-            continue
         if role not in mapping:
-            converted.append(f"null::{sql_type} as {role}")
             continue
-        source = quote_identifier(mapping[role])
+        source = _column(headers, mapping[role])
         if role == "customer_id":
-            expression = _id_sql(source)
-            checks.append((role, f"{expression} is null", "missing customer id"))
+            expressions[role] = _id_sql(source)
+            checks.append((role, f"{expressions[role]} is null", "missing customer id"))
         elif sql_type == "date":
-            expression = _date_sql(source)
-            bad = f"{expression} is null"
+            expressions[role] = _date_sql(source, date_order)
+            bad = f"{expressions[role]} is null"
             if role != "order_date":
                 bad = f"nullif(trim({source}), '') is not null and {bad}"
             checks.append((role, bad, "unparseable date"))
         elif sql_type == "double":
-            expression = _number_sql(source)
-            bad = f"{expression} is null"
+            expressions[role] = _number_sql(source, decimal_comma)
+            bad = f"{expressions[role]} is null"
             if role != "amount":
                 bad = f"nullif(trim({source}), '') is not null and {bad}"
             checks.append((role, bad, "not a number"))
         else:
-            expression = f"nullif(trim({source}), '')"
-        converted.append(f"{expression} as {role}")
+            expressions[role] = f"nullif({_clean_sql(source)}, '')"
+    if computed_amount:
+        # No amount column: quantity x unit price.
+        expressions["amount"] = f"({expressions['quantity']}) * ({expressions['unit_price']})"
+        checks.append(("amount", f"{expressions['amount']} is null", "not a number"))
+    if table == "orders":
+        is_return = _return_sql(con, expressions)
+        if exclude_returns:
+            checks.append(("amount", is_return, RETURN_EXCLUDED))
+        else:
+            amount = expressions["amount"]
+            expressions["amount"] = f"case when {is_return} then -abs({amount}) else {amount} end"
+    else:
+        is_return = "false"
     first_problem = " ".join(f"when {condition} then '{role}\t{reason}'" for role, condition, reason in checks)
     con.execute(
-        f"create or replace temp table checked as select *, case {first_problem} else null end as problem from staging"
+        f"create or replace temp table checked as select *, case {first_problem} else null end as problem, "
+        f"coalesce({is_return}, false) as is_return from staging"
     )
+    raw = ", ".join(f"coalesce(c{i}, '')" for i in range(1, len(headers) + 1))
     con.execute(
-        "insert into rejects select $file, line, split_part(problem, '\t', 1), split_part(problem, '\t', 2), "
-        "concat_ws(',', *columns(* exclude (line, problem))) from checked where problem is not null",
-        {"file": shown_name},
+        "insert into rejects "
+        f"select $file, line, split_part(problem, '\t', 1), split_part(problem, '\t', 2), concat_ws(',', {raw}) "
+        "from checked where problem is not null "
+        "union all select $file, line, '', reason, raw from unreadable order by 2",
+        {"file": shown},
     )
-    con.execute(f"insert into {table} select {', '.join(converted)} from checked where problem is null")
-    rows_read, rows_rejected = con.execute("select count(*), count(problem) from checked").fetchone()  # type: ignore[misc]
-    con.execute("drop table staging; drop table checked")
-    return LoadResult(shown_name, table, rows_read, rows_read - rows_rejected, rows_rejected, dict(mapping))
+    selected = ", ".join(f"{expressions.get(role, 'null')}::{sql_type} as {role}" for role, sql_type in columns.items())
+    con.execute(f"insert into {table} select {selected} from checked where problem is null order by line")
+    counts = con.execute(
+        "select count(*) + (select count(*) from unreadable), count(problem) + (select count(*) from unreadable), "
+        "count(*) filter (where is_return) from checked"
+    ).fetchone()
+    assert counts is not None
+    rows_read, rows_rejected, returns = (int(value) for value in counts)
+    rows_loaded = rows_read - rows_rejected
+    return LoadResult(shown, table, rows_read, rows_loaded, rows_rejected, dict(mapping), date_order, returns)
+
+
+def _return_sql(con: duckdb.DuckDBPyConnection, expressions: dict[str, str]) -> str:
+    """SQL true for a return or cancellation: a negative amount or quantity, or an invoice number
+    marked as cancelled ('C' + the digits of a plain invoice number, as in many ERP exports)."""
+    conditions = [f"{expressions['amount']} < 0"]
+    if "quantity" in expressions:
+        conditions.append(f"{expressions['quantity']} < 0")
+    if "order_id" in expressions:
+        order_id = expressions["order_id"]
+        marked, plain = con.execute(
+            f"select count(*) filter (where regexp_full_match({order_id}, '[Cc]\\d+')), "
+            f"count(*) filter (where regexp_full_match({order_id}, '\\d+')) from staging"
+        ).fetchone() or (0, 0)
+        # Only when most invoice numbers are plain digits does a leading C mark a cancellation.
+        if marked and plain > marked:
+            conditions.append(f"regexp_full_match({order_id}, '[Cc]\\d+')")
+    return "(" + " or ".join(f"coalesce({c}, false)" for c in conditions) + ")"
 
 
 def load_files(
-    con: duckdb.DuckDBPyConnection, order_files: list[Path], customer_files: list[Path] | None = None
+    con: duckdb.DuckDBPyConnection,
+    order_files: list[Path | PreparedFile],
+    customer_files: list[Path | PreparedFile] | None = None,
 ) -> list[LoadResult]:
-    """Replace the session's dataset by the given files."""
+    """Replace the session's dataset by the given files (roles detected)."""
     create_canonical_tables(con)
-    results = [load_file(con, path, "orders") for path in order_files]
-    results += [load_file(con, path, "customers") for path in customer_files or []]
+    results = [load_file(con, source, "orders") for source in order_files]
+    results += [load_file(con, source, "customers") for source in customer_files or []]
     return results
 
 
 def load_demo(con: duckdb.DuckDBPyConnection) -> list[LoadResult]:
     """Load the committed demo dataset (``data/demo_orders.csv`` and ``data/demo_customers.csv``)."""
     return load_files(con, [DATA_DIR / "demo_orders.csv"], [DATA_DIR / "demo_customers.csv"])
-
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
-@dataclass
-class PreparedFile:
-    """An uploaded file saved in the session's folder in a form DuckDB reads."""
-
-    path: Path
-    name: str  # the name the user gave it, shown but never used as a path
-    format: str  # csv | parquet
-    encoding: str | None
-
-
-def detect_encoding(data: bytes) -> str:
-    """The text encoding of a file: a BOM; else UTF-8 if it decodes; else GB18030 when the
-    non-ASCII bytes come in pairs as Chinese characters do in GBK (both bytes 0xA1-0xFE); else
-    Windows-1252 (accented Latin letters, where a high byte usually stands alone)."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return encoding
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    sample = data[:65536]
-    paired = single = 0
-    index = 0
-    while index < len(sample):
-        byte = sample[index]
-        if byte < 0x80:
-            index += 1
-        elif index + 1 < len(sample) and 0xA1 <= byte <= 0xFE and 0xA1 <= sample[index + 1] <= 0xFE:
-            paired += 2
-            index += 2
-        else:
-            single += 1
-            index += 1
-    if paired and paired >= 0.8 * (paired + single):
-        try:
-            data.decode("gb18030")
-            return "gb18030"
-        except UnicodeDecodeError:
-            pass
-    return "cp1252"
-
-
-def prepare_upload(data: bytes, name: str, folder: Path, encoding: str | None = None) -> PreparedFile:
-    """Check an uploaded file by its content (not its name) and save it in ``folder`` as UTF-8
-    text or Parquet under a generated name. ImportProblem says what is wrong and what to do."""
-    shown = Path(name).name or "file"
-    if not data.strip():
-        raise ImportProblem(f"{shown} is empty.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportProblem(f"{shown} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it or use Parquet.")
-    target = folder / f"{uuid.uuid4().hex}"
-    if data[:4] == b"PAR1":
-        path = target.with_suffix(".parquet")
-        path.write_bytes(data)
-        return PreparedFile(path, shown, "parquet", None)
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportProblem(f"{shown} is an Excel workbook; Excel files are not read yet: save the sheet as CSV.")
-    chosen = encoding or detect_encoding(data)
-    try:
-        text = data.decode(chosen)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise ImportProblem(f"{shown} cannot be read as {chosen} text; choose another encoding.") from error
-    if "\x00" in text:
-        raise ImportProblem(f"{shown} is not a text table (CSV/TSV) nor a Parquet file.")
-    path = target.with_suffix(".csv")
-    path.write_text(text.lstrip("\ufeff"), encoding="utf-8")
-    return PreparedFile(path, shown, "csv", chosen)

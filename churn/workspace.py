@@ -22,8 +22,17 @@ from churn.causes import apply_overrides, reason_table, write_reason_map
 from churn.clv import BGNBD, WEEK_DAYS, FitError, GammaGamma, fit_models
 from churn.db import DATA_DIR, QueryError, build_table, open_connection, run_query
 from churn.facts import WindowSuggestion, build_facts, build_tiers, suggest_window
-from churn.ingest import ImportProblem, LoadResult, create_canonical_tables, load_demo, load_file
+from churn.ingest import (
+    DatasetFile,
+    FileInspection,
+    ImportProblem,
+    LoadResult,
+    create_canonical_tables,
+    inspect_file,
+    load_demo,
+)
 from churn.settings import Settings
+from churn.sources import PreparedFile
 from churn.tiers import TierRule, migration_params
 
 QUERY_TIMEOUT_SECONDS = 60.0
@@ -62,8 +71,8 @@ class Workspace:
         self.con = con
         # The session's own folder for uploaded files (removed with the workspace).
         self.upload_dir = upload_dir
-        # Datasets kept in the session, by name: the files (path, table, mapping, shown name) to load.
-        self.datasets: dict[str, list[tuple[Path, str, dict[str, str], str]]] = {}
+        # Datasets kept in the session, by name: the files to load and how.
+        self.datasets: dict[str, list[DatasetFile]] = {}
         self._lock = threading.RLock()
         self._facts_key: tuple[date, int] | None = None
         self._tiers_key: tuple[date, TierRule] | None = None
@@ -92,7 +101,7 @@ class Workspace:
             if self.upload_dir is not None:
                 shutil.rmtree(self.upload_dir, ignore_errors=True)
 
-    def load_dataset(self, name: str, files: list[tuple[Path, str, dict[str, str], str]] | None = None) -> DatasetInfo:
+    def load_dataset(self, name: str, files: list[DatasetFile] | None = None) -> DatasetInfo:
         """Load a dataset of the session (``files`` to add a new one under ``name``); the demo is
         always there. A file that cannot be loaded raises ImportProblem and changes nothing."""
         with self._lock:
@@ -101,13 +110,18 @@ class Workspace:
             chosen = files if files is not None else self.datasets[name]
             try:
                 create_canonical_tables(self.con)
-                loads = [load_file(self.con, path, table, mapping, shown) for path, table, mapping, shown in chosen]
+                loads = [file.load(self.con) for file in chosen]
             except ImportProblem:
                 current = self.dataset.name if self.dataset else "demo"
                 self.load_dataset(current if current in self.datasets or current == "demo" else "demo")
                 raise
             self.datasets[name] = chosen
             return self.set_dataset(name, loads)
+
+    def inspect_file(self, prepared: PreparedFile, table: str) -> FileInspection:
+        """Look at a prepared file before loading it (columns, roles, preview, date order)."""
+        with self._lock:
+            return inspect_file(self.con, prepared, table)
 
     def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
         """Record which dataset the canonical tables now hold; facts must be rebuilt."""

@@ -1,32 +1,69 @@
-"""Data: upload a sales export and/or a customer list, check the column mapping, load it, see
-every rejected row; switch between the datasets of this session."""
+"""Data: upload (or pick from the server's data/ folder) a sales export and/or a customer list,
+check how it was read and the column mapping, load it, see warnings and every rejected row;
+switch between the datasets of this session."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from churn.i18n import MESSAGES, format_int, t
+from churn.i18n import MESSAGES, format_int, format_percent, t
 from churn.ingest import (
     CUSTOMER_COLUMNS,
-    MAX_UPLOAD_BYTES,
+    DATE_ORDERS,
     ORDER_COLUMNS,
     REQUIRED_ROLES,
+    RETURN_EXCLUDED,
+    DatasetFile,
+    FileInspection,
     ImportProblem,
+    combined_evidence,
+)
+from churn.sources import (
+    ENCODINGS,
+    MAX_UPLOAD_BYTES,
+    WHITESPACE,
     PreparedFile,
-    detect_roles,
-    file_columns,
+    prepare_server_file,
     prepare_upload,
+    server_files,
 )
 from churn.ui import current_settings, reset_settings, session_workspace
 
-ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "cp1252")
 REASON_KEYS = {
     "missing customer id": "data.reason_missing_id",
     "unparseable date": "data.reason_bad_date",
     "not a number": "data.reason_not_number",
+    "wrong number of fields": "data.reason_wrong_fields",
+    "unreadable text": "data.reason_unreadable",
+    RETURN_EXCLUDED: "data.reason_return_excluded",
 }
-PENDING = "data_pending"  # prepared uploads: table -> (PreparedFile, upload id, its column names)
+DELIMITER_KEYS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", WHITESPACE: "whitespace"}
+PENDING = "data_pending"  # table -> PendingFile
+
+
+@dataclass
+class PendingFile:
+    """A chosen file, prepared and inspected once (not on every rerun of the page)."""
+
+    file_id: str  # the upload or server file, with the encoding asked for
+    prepared: PreparedFile
+    inspection: FileInspection
+
+
+def read_as(prepared: PreparedFile, rows: int) -> str:
+    """How the file was read, in words."""
+    header = t("data.header_yes" if prepared.header else "data.header_no")
+    if prepared.format == "parquet":
+        return t("data.read_as_parquet", rows=format_int(rows))
+    if prepared.format == "excel":
+        return t("data.read_as_excel", sheet=prepared.sheet, header=header, rows=format_int(rows))
+    delimiter = t(f"data.delimiter.{DELIMITER_KEYS[prepared.found_delimiter]}")
+    return t("data.read_as_text", encoding=prepared.encoding, delimiter=delimiter, header=header, rows=format_int(rows))
+
 
 workspace = session_workspace()
 current_settings()
@@ -52,10 +89,22 @@ st.dataframe(
             t("data.col_read"): [load.rows_read for load in dataset.loads],
             t("data.col_loaded"): [load.rows_loaded for load in dataset.loads],
             t("data.col_rejected"): [load.rows_rejected for load in dataset.loads],
+            t("data.col_returns"): [load.returns for load in dataset.loads],
         }
     ),
     hide_index=True,
 )
+warnings = workspace.query("data_warnings", {"today": date.today()})
+for warning in warnings.itertuples():
+    st.warning(
+        t(
+            f"data.warn.{warning.warning}",
+            rows=format_int(warning.rows),
+            example=warning.example,
+            share=format_percent(warning.share),
+        ),
+        icon=":material/warning:",
+    )
 
 # Switch between the session's datasets
 names = ["demo", *[name for name in workspace.datasets if name != "demo"]]
@@ -76,41 +125,81 @@ if len(names) > 1:
 # A new dataset
 st.subheader(t("data.new"))
 name = st.text_input(t("data.name"), value=f"dataset {len(names)}", key="data_name").strip() or f"dataset {len(names)}"
+source = st.radio(
+    t("data.source"),
+    ["upload", "server"],
+    format_func=lambda s: t(f"data.source_{s}"),
+    horizontal=True,
+    help=t("data.source_help"),
+    key="data_source",
+)
 encoding = st.selectbox(
     t("data.encoding"),
-    ENCODINGS,
+    ["auto", *ENCODINGS],
     format_func=lambda e: t("data.encoding_auto") if e == "auto" else e,
     key="data_encoding",
 )
-pending: dict[str, tuple[PreparedFile, str, list[str]]] = st.session_state.setdefault(PENDING, {})
-mappings: dict[str, dict[str, str]] = {}
+exclude_returns = st.checkbox(t("data.exclude_returns"), help=t("data.exclude_returns_help"), key="data_returns")
+pending: dict[str, PendingFile] = st.session_state.setdefault(PENDING, {})
+files: list[DatasetFile] = []
+assert workspace.upload_dir is not None
 for table, label, roles in (
     ("orders", t("data.orders_file"), ORDER_COLUMNS),
     ("customers", t("data.customers_file"), CUSTOMER_COLUMNS),
 ):
-    upload = st.file_uploader(label, key=f"data_upload_{table}_{st.session_state.get('data_version', 0)}")
-    if upload is None:
+    version = st.session_state.get("data_version", 0)
+    if source == "upload":
+        upload = st.file_uploader(label, key=f"data_upload_{table}_{version}")
+        picked = None if upload is None else upload.file_id
+    else:
+        upload = None
+        picked = st.selectbox(
+            label, ["", *server_files()], format_func=lambda f: f or t("data.server_none"), key=f"data_server_{table}"
+        )
+        picked = f"server:{picked}" if picked else None
+    if picked is None:
         pending.pop(table, None)
         continue
-    assert workspace.upload_dir is not None
-    upload_id = f"{upload.file_id}-{encoding}"
+    file_id = f"{picked}-{encoding}"
+    sheet = st.session_state.get(f"data_sheet_{table}_{file_id}")
+    header = st.session_state.get(f"data_header_{table}_{file_id}")
+    current = pending.get(table)
     try:
-        # Prepared and read once per upload (not on every rerun of the page).
-        if table not in pending or pending[table][1] != upload_id:
-            prepared = prepare_upload(
-                upload.getvalue(), upload.name, workspace.upload_dir, None if encoding == "auto" else str(encoding)
-            )
-            pending[table] = (prepared, upload_id, file_columns(workspace.con, prepared.path))
-        prepared, _, headers = pending[table]
+        if (
+            current is None
+            or current.file_id != file_id
+            or sheet not in (None, current.prepared.sheet)
+            or header not in (None, current.prepared.header)
+        ):
+            options = {"encoding": None if encoding == "auto" else str(encoding), "sheet": sheet, "header": header}
+            if upload is not None:
+                prepared = prepare_upload(upload.getvalue(), upload.name, workspace.upload_dir, **options)
+            else:
+                prepared = prepare_server_file(picked.removeprefix("server:"), workspace.upload_dir, **options)
+            pending[table] = PendingFile(file_id, prepared, workspace.inspect_file(prepared, table))
+        current = pending[table]
     except ImportProblem as problem:
         pending.pop(table, None)
         st.error(t("data.problem", problem=problem))
         continue
-    detected = detect_roles(headers, table)
-    required = ", ".join(t(f"role.{role}") for role in REQUIRED_ROLES[table])
+    prepared, inspection = current.prepared, current.inspection
     with st.expander(t("data.mapping", file=prepared.name), expanded=True):
+        st.caption(read_as(prepared, inspection.rows))
+        if prepared.format != "parquet":
+            left, right = st.columns(2)
+            if prepared.format == "excel":
+                left.selectbox(
+                    t("data.sheet"),
+                    prepared.sheets,
+                    index=prepared.sheets.index(prepared.sheet) if prepared.sheet in prepared.sheets else 0,
+                    key=f"data_sheet_{table}_{file_id}",
+                )
+            right.checkbox(t("data.header"), value=prepared.header, key=f"data_header_{table}_{file_id}")
+        st.caption(t("data.preview"))
+        st.dataframe(pd.DataFrame(inspection.preview, columns=inspection.headers), hide_index=True)
+        required = ", ".join(t(f"role.{role}") for role in REQUIRED_ROLES[table])
         st.caption(t("data.mapping_caption", required=required))
-        options = ["", *headers]
+        options = ["", *inspection.headers]
         columns = st.columns(3)
         mapping: dict[str, str] = {}
         for position, role in enumerate(roles):
@@ -118,22 +207,33 @@ for table, label, roles in (
                 choice = st.selectbox(
                     t(f"role.{role}"),
                     options,
-                    index=options.index(detected[role]) if role in detected else 0,
+                    index=options.index(inspection.mapping[role]) if role in inspection.mapping else 0,
                     format_func=lambda column: column or t("data.role_none"),
-                    key=f"data_map_{table}_{role}_{upload_id}",
+                    key=f"data_map_{table}_{role}_{file_id}",
                 )
             if choice:
                 mapping[role] = str(choice)
-        mappings[table] = mapping
+        date_columns = [mapping[role] for role in roles if roles[role] == "date" and role in mapping]
+        evidence = combined_evidence([inspection.date_evidence.get(column) for column in date_columns])
+        date_order = None
+        if evidence.slashed:
+            date_order = st.radio(
+                t("data.date_order"),
+                DATE_ORDERS,
+                index=DATE_ORDERS.index(evidence.decided) if evidence.decided else None,
+                format_func=lambda order: t(f"data.date_order.{order}"),
+                key=f"data_date_order_{table}_{file_id}",
+            )
+            example = evidence.day_first_example or evidence.month_first_example
+            st.caption(
+                t("data.date_order_decided", example=example) if evidence.decided else t("data.date_order_ambiguous")
+            )
+    files.append(DatasetFile(prepared, table, mapping, date_order, exclude_returns))
 
 if st.button(t("data.load"), type="primary", key="data_load"):
-    if not pending:
+    if not files:
         st.warning(t("data.need_file"))
     else:
-        files = [
-            (prepared.path, table, mappings.get(table, {}), prepared.name)
-            for table, (prepared, _, _) in pending.items()
-        ]
         try:
             info = workspace.load_dataset(name, files)
         except ImportProblem as problem:
@@ -143,13 +243,17 @@ if st.button(t("data.load"), type="primary", key="data_load"):
             reset_settings()
             # Fresh, empty uploaders for the next dataset.
             st.session_state["data_version"] = st.session_state.get("data_version", 0) + 1
-            st.session_state["data_flash"] = t(
+            flash = t(
                 "data.loaded",
                 name=name,
                 loaded=format_int(info.rows_loaded),
                 read=format_int(info.rows_read),
                 rejected=format_int(info.rows_rejected),
             )
+            returns = sum(load.returns for load in info.loads)
+            if returns and not exclude_returns:
+                flash += " " + t("data.loaded_returns", returns=format_int(returns))
+            st.session_state["data_flash"] = flash
             st.rerun()
 
 # Every rejected row

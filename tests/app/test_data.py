@@ -64,13 +64,14 @@ def test_mapping_can_be_changed_and_a_missing_role_is_explained() -> None:
     amount_key = next(k for k in _keys(at) if k.startswith("data_map_orders_amount"))
     at.selectbox(key=amount_key).set_value("").run()
     at.button(key="data_load").click().run()
-    assert "no column found for amount" in at.error[0].value
+    assert "no column found for Amount" in at.error[0].value
 
 
-def test_an_excel_file_gets_a_clear_message() -> None:
+def test_a_damaged_excel_file_gets_a_clear_message() -> None:
     at = open_data()
     at.file_uploader(key="data_upload_orders_0").upload("sales.csv", b"PK\x03\x04rest-of-a-zip", "text/csv").run()
-    assert "Excel workbook" in at.error[0].value
+    assert "looks like an Excel workbook but cannot be opened" in at.error[0].value
+    assert "save it again, or save the sheet as CSV" in at.error[0].value
 
 
 def _keys(at) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from churn.db import open_connection
-from churn.ingest import ImportProblem, create_canonical_tables, detect_roles, load_file
+from churn.ingest import ImportProblem, create_canonical_tables, detect_roles, inspect_file, load_file
 
 
 def load(tmp_path: Path, text: str, table: str = "orders"):
@@ -56,7 +56,7 @@ def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path: Path) -> No
 
 
 def test_missing_required_column_says_which(tmp_path: Path) -> None:
-    with pytest.raises(ImportProblem, match="no column found for amount"):
+    with pytest.raises(ImportProblem, match="no column found for Amount"):
         load(tmp_path, "customer,date\n1,2024-01-01\n")
 
 
@@ -86,23 +86,25 @@ def test_customers_file_with_optional_dates(tmp_path: Path) -> None:
     ],
 )
 def test_uploads_in_every_encoding_become_utf8(tmp_path: Path, data: bytes, encoding: str) -> None:
-    from churn.ingest import detect_encoding, prepare_upload
+    from churn.sources import detect_encoding, prepare_upload
 
     assert detect_encoding(data) == encoding
     prepared = prepare_upload(data, "../../etc/passwd", tmp_path)
     assert prepared.name == "passwd"  # a name, never a path
     assert prepared.path.parent == tmp_path
-    text = prepared.path.read_text(encoding="utf-8")
-    assert not text.startswith("\ufeff")  # no stray BOM in the first header
-    assert text.splitlines()[0].split(",")[0] in {"客户编号", "customer"}
+    con = open_connection([tmp_path])
+    inspection = inspect_file(con, prepared, "orders")
+    assert inspection.headers[0] in {"客户编号", "customer"}  # no stray BOM in the first header
+    assert inspection.mapping["customer_id"] == inspection.headers[0]
+    assert inspection.preview[0][:3] == ["001" if "客户编号" in inspection.headers else "1", "2024-01-05", "100"]
 
 
 def test_upload_problems_are_explained(tmp_path: Path) -> None:
-    from churn.ingest import prepare_upload
+    from churn.sources import prepare_upload
 
     with pytest.raises(ImportProblem, match="is empty"):
         prepare_upload(b"  \n", "a.csv", tmp_path)
-    with pytest.raises(ImportProblem, match="Excel workbook"):
+    with pytest.raises(ImportProblem, match="looks like an Excel workbook but cannot be opened"):
         prepare_upload(b"PK\x03\x04zip", "a.csv", tmp_path)
     with pytest.raises(ImportProblem, match="not a text table"):
         prepare_upload(b"\x7fELF\x00\x00\x00binary", "a.csv", tmp_path)
@@ -112,7 +114,7 @@ def test_upload_problems_are_explained(tmp_path: Path) -> None:
 def test_parquet_by_content_and_amount_from_quantity_times_price(tmp_path: Path) -> None:
     import duckdb as plain_duckdb
 
-    from churn.ingest import prepare_upload
+    from churn.sources import prepare_upload
 
     source = tmp_path / "source.parquet"
     plain_duckdb.sql(
@@ -122,6 +124,6 @@ def test_parquet_by_content_and_amount_from_quantity_times_price(tmp_path: Path)
     assert prepared.format == "parquet"
     con = open_connection([tmp_path])
     create_canonical_tables(con)
-    result = load_file(con, prepared.path, "orders", name=prepared.name)
+    result = load_file(con, prepared, "orders")
     assert (result.rows_loaded, result.file) == (1, "export.csv")
     assert con.execute("select customer_id, amount from orders").fetchall() == [("007", 7.5)]  # 3 x 2.5
