@@ -124,6 +124,11 @@ _TIMES = ("", " %H:%M", " %H:%M:%S")
 _YEAR_FIRST = [f"%Y{sep}%m{sep}%d{time}" for sep in ("/", ".", "-") for time in _TIMES if (sep, time) != ("-", "")] + [
     "%Y%m%d",
     *(f"%Y年%m月%d日{time}" for time in _TIMES),
+    # Month names (English), which say which number is the day: 5 Jan 2024, Jan 5, 2024.
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%b %d %Y",
+    "%b %d, %Y",
 ]
 _DAY_FIRST = {
     "dmy": [f"%d{sep}%m{sep}%Y{time}" for sep in ("/", ".", "-") for time in _TIMES],
@@ -339,9 +344,9 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> list[str]:
             {"path": path, "delim": prepared.delimiter},
         )
     except duckdb.Error as error:
-        raise ImportProblem(
-            t("import.unreadable_table", name=prepared.name, error=str(error).splitlines()[0])
-        ) from error
+        # The message names the file as the user knows it, never the path it was saved under.
+        message = str(error).splitlines()[0].replace(path, prepared.name)
+        raise ImportProblem(t("import.unreadable_table", name=prepared.name, error=message)) from error
     names = [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
     for position, name in enumerate(names, start=1):
         con.execute(f"alter table staging rename column {quote_identifier(name)} to c{position}")

@@ -159,9 +159,11 @@ def _sample_lines(text: str, truncated: bool) -> list[str]:
     return [line for line in lines[:200] if line.strip()]
 
 
-def _is_binary(text: str) -> bool:
-    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\r\n")
-    return "\x00" in text or controls > 0.01 * max(len(text), 1)
+def _is_binary(content: str | bytes) -> bool:
+    """True for content with NUL or many control characters: a program or image, not a table."""
+    codes = content if isinstance(content, bytes) else [ord(char) for char in content]
+    controls = sum(1 for code in codes if code < 32 and code not in (9, 10, 13))
+    return 0 in codes or controls > 0.01 * max(len(codes), 1)
 
 
 def _excel_cell(value: object) -> str:
@@ -190,23 +192,24 @@ def excel_sheets(data: bytes, name: str) -> list[str]:
 
 def _excel_to_csv(data: bytes, name: str, sheet: str | None, target: Path) -> tuple[list[str], str]:
     """Write one sheet of a workbook as UTF-8 CSV; return all sheet names and the sheet written
-    (by default the first one holding data)."""
+    (by default the one with the most data)."""
     sheets = excel_sheets(data, name)
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     if sheet is not None and sheet not in sheets:
         raise ImportProblem(t("import.no_sheet", name=name, sheet=sheet, sheets=", ".join(sheets)))
-    rows: list[list[object]] = []
-    for candidate in [sheet] if sheet is not None else sheets:
+    candidates = [sheet] if sheet is not None else sheets
+    found: dict[str, list[list[object]]] = {}
+    for candidate in candidates:
         try:
             rows = workbook.get_sheet_by_name(candidate).to_python(skip_empty_area=True)
         except Exception as error:
             raise ImportProblem(t("import.sheet_unreadable", name=name, sheet=candidate, error=error)) from error
-        rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
-        if rows:
-            sheet = candidate
-            break
+        found[candidate] = [row for row in rows if any(cell not in (None, "") for cell in row)]
+    # By default the sheet with the most filled cells (not a cover note before the data).
+    sheet = max(candidates, key=lambda s: sum(1 for row in found[s] for cell in row if cell not in (None, "")))
+    rows = found[sheet]
     if not rows:
-        if sheet is None:
+        if len(candidates) > 1:
             raise ImportProblem(t("import.all_sheets_empty", name=name))
         raise ImportProblem(t("import.sheet_empty", name=name, sheet=sheet))
     with target.open("w", encoding="utf-8", newline="") as out:
@@ -269,6 +272,8 @@ def prepare_file(
         prepared.decimal_comma = False
         return prepared
 
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding != "utf-16" and _is_binary(head):
+        raise ImportProblem(t("import.binary", name=shown))
     chosen = encoding or detect_encoding(head)
     try:
         text = head.decode(chosen, errors="strict" if size <= SAMPLE_BYTES else "ignore")
