@@ -161,10 +161,17 @@ class DatasetFile:
     mapping: dict[str, str] | None = None  # role -> column name; None: detected
     date_order: str | None = None
     exclude_returns: bool = False
+    extra_columns: list[str] = field(default_factory=list)  # unmapped columns kept as filters
 
     def load(self, con: duckdb.DuckDBPyConnection) -> LoadResult:
         return load_file(
-            con, self.source, self.table, self.mapping, date_order=self.date_order, exclude_returns=self.exclude_returns
+            con,
+            self.source,
+            self.table,
+            self.mapping,
+            date_order=self.date_order,
+            exclude_returns=self.exclude_returns,
+            extra_columns=self.extra_columns,
         )
 
 
@@ -195,6 +202,7 @@ class FileInspection:
     preview: list[list[str | None]]
     rows: int
     date_evidence: dict[str, DateEvidence]  # per column holding dates like 05/01/2024
+    dimension_candidates: list[str] = field(default_factory=list)  # unmapped columns fit for filtering
 
 
 def normalise_header(name: str) -> str:
@@ -265,6 +273,8 @@ def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create or replace table rejects (file varchar, line bigint, column_name varchar, reason varchar, raw varchar)"
     )
+    # Unmapped columns kept as extra filter dimensions, one row per loaded row and column.
+    con.execute("create or replace table extra_dimensions (customer_id varchar, dimension varchar, value varchar)")
 
 
 def _clean_sql(column: str) -> str:
@@ -421,9 +431,23 @@ def inspect_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: 
             if _share([row[headers.index(header)] or "" for row in sample], re.compile(_SLASHED_DATE)) > 0
         }
         rows = con.execute("select count(*) from staging").fetchone()
-        return FileInspection(headers, mapping, sample[:5], int(rows[0]) if rows else 0, evidence)
+        candidates = [header for header in headers if _is_dimension(header, sample, headers, mapping)]
+        return FileInspection(headers, mapping, sample[:5], int(rows[0]) if rows else 0, evidence, candidates)
     finally:
         con.execute("drop table if exists staging; drop table if exists unreadable")
+
+
+def _is_dimension(header: str, sample: list[list[str | None]], headers: list[str], mapping: dict[str, str]) -> bool:
+    """An unmapped column of words with a few repeated values (a city, a store), not of numbers,
+    dates or ids: worth keeping as a filter."""
+    if header in mapping.values():
+        return False
+    values = [row[headers.index(header)] or "" for row in sample]
+    filled = [value for value in values if value.strip()]
+    if not filled or _share(filled, NUMBER_PATTERN) > 0.5 or _share(filled, DATE_PATTERN) > 0.5:
+        return False
+    distinct = len(set(filled))
+    return 1 < distinct <= 50 and distinct <= len(filled) / 2
 
 
 def load_file(
@@ -434,19 +458,30 @@ def load_file(
     name: str | None = None,
     date_order: str | None = None,
     exclude_returns: bool = False,
+    extra_columns: list[str] | None = None,
 ) -> LoadResult:
     """Append the rows of a prepared file to ``orders`` or ``customers``. ``mapping`` (role ->
     column name) defaults to what the headers and values suggest; ``date_order`` ('dmy' or 'mdy')
     reads dates like 05/01/2024 and is needed when the data does not decide it. Returns
     (negative amount or quantity, or a cancelled invoice 'C536379') stay as negative revenue
-    unless ``exclude_returns``, which rejects them with that reason."""
+    unless ``exclude_returns``, which rejects them with that reason. ``extra_columns`` (unmapped
+    column names) are kept in ``extra_dimensions`` for filtering."""
     if table not in REQUIRED_ROLES:
         raise ValueError(f"Unknown table {table!r}")
     prepared = source if isinstance(source, PreparedFile) else PreparedFile(source, source.name, _format_of(source))
     shown = name or prepared.name
     headers = _stage(con, prepared)
     try:
-        return _convert(con, prepared, shown, headers, table, mapping, date_order, exclude_returns)
+        result = _convert(con, prepared, shown, headers, table, mapping, date_order, exclude_returns)
+        for column in extra_columns or []:
+            if column in headers and column not in result.mapping.values():
+                con.execute(
+                    f"insert into extra_dimensions select {_id_sql(_column(headers, result.mapping['customer_id']))}, "
+                    f"$dimension, nullif({_clean_sql(_column(headers, column))}, '') from checked "
+                    "where problem is null",
+                    {"dimension": column},
+                )
+        return result
     finally:
         con.execute("drop table if exists staging; drop table if exists checked; drop table if exists unreadable")
 

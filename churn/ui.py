@@ -33,8 +33,8 @@ def _key(name: str) -> str:
 
 def _default_settings(workspace: Workspace) -> Settings:
     dataset = workspace.dataset
-    assert dataset is not None and dataset.last_date is not None
-    as_of = dataset.last_date
+    assert dataset is not None
+    as_of = dataset.span[1]
     return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days)
 
 
@@ -49,11 +49,9 @@ def _initialise_state(workspace: Workspace) -> None:
     st.session_state[_key("window")] = settings.window_days
     st.session_state[_key("grain")] = settings.grain
     dataset = workspace.dataset
-    assert dataset is not None and dataset.first_date is not None and dataset.last_date is not None
-    st.session_state[_key("range")] = (
-        settings.date_from or dataset.first_date,
-        settings.date_to or dataset.last_date,
-    )
+    assert dataset is not None
+    first, last = dataset.span
+    st.session_state[_key("range")] = (settings.date_from or first, settings.date_to or last)
     st.session_state[_key("url_problems")] = problems
     for tier, share in zip(TIERS, settings.tier_rule.shares, strict=True):
         st.session_state[_key(f"share_{tier}")] = float(share)
@@ -65,6 +63,12 @@ def _initialise_state(workspace: Workspace) -> None:
     st.session_state[_key("tier_rule")] = settings.tier_rule
 
 
+def dimension_name(dimension: str) -> str:
+    """A filter dimension as shown: a built-in one translated, an extra one (a column of the
+    user's file) by its own name."""
+    return t(f"dimension.{dimension}") if dimension in FILTER_DIMENSIONS else dimension
+
+
 def _use_suggested_window(days: int) -> None:
     st.session_state[_key("window")] = days
 
@@ -74,7 +78,8 @@ def sidebar_settings(workspace: Workspace) -> Settings:
     _initialise_state(workspace)
     set_language(st.session_state[_key("lang")])
     dataset = workspace.dataset
-    assert dataset is not None and dataset.first_date is not None and dataset.last_date is not None
+    assert dataset is not None
+    first, last = dataset.span
 
     with st.sidebar:
         st.radio(
@@ -90,8 +95,8 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             st.warning(t("sidebar.bad_url", names=", ".join(st.session_state[_key("url_problems")])))
         as_of = st.date_input(
             t("sidebar.as_of"),
-            min_value=dataset.first_date,
-            max_value=max(dataset.last_date, st.session_state[_key("as_of")]),
+            min_value=first,
+            max_value=max(last, st.session_state[_key("as_of")]),
             help=t("sidebar.as_of_help"),
             key=_key("as_of"),
         )
@@ -130,8 +135,8 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         )
         chosen = st.date_input(
             t("sidebar.date_range"),
-            min_value=dataset.first_date,
-            max_value=dataset.last_date,
+            min_value=first,
+            max_value=last,
             help=t("sidebar.date_range_help"),
             key=_key("range"),
         )
@@ -145,8 +150,8 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         )
         filter_dimension = st.selectbox(
             t("sidebar.filter_by"),
-            FILTER_DIMENSIONS,
-            format_func=lambda dimension: t(f"dimension.{dimension}"),
+            [*FILTER_DIMENSIONS, *workspace.extra_dimensions()],
+            format_func=dimension_name,
             key=_key("filter_by"),
         )
         choices = workspace.cached_query("dimension_values", {"dimension": filter_dimension})["value"].tolist()
@@ -155,7 +160,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         if filter_key in st.session_state:
             st.session_state[filter_key] = [v for v in st.session_state[filter_key] if v in choices]
         filter_values = st.multiselect(
-            t("sidebar.filter_values", dimension=t(f"dimension.{filter_dimension}").lower()),
+            t("sidebar.filter_values", dimension=dimension_name(str(filter_dimension)).lower()),
             choices,
             placeholder=t("sidebar.filter_placeholder"),
             help=t("sidebar.filter_help"),
@@ -168,14 +173,14 @@ def sidebar_settings(workspace: Workspace) -> Settings:
                 name=t("dataset.demo") if dataset.name == "demo" else dataset.name,
                 customers=format_int(dataset.customers),
                 orders=format_int(dataset.orders),
-                first=dataset.first_date.isoformat(),
-                last=dataset.last_date.isoformat(),
+                first=first.isoformat(),
+                last=last.isoformat(),
             )
         )
 
     # While a range is being picked the widget holds only its start: keep the full range.
     date_from, date_to = chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (None, None)
-    if (date_from, date_to) == (dataset.first_date, dataset.last_date):
+    if (date_from, date_to) == (first, last):
         date_from, date_to = None, None
     settings = Settings(
         as_of=as_of,

@@ -52,6 +52,12 @@ class DatasetInfo:
     loads: list[LoadResult] = field(default_factory=list)
 
     @property
+    def span(self) -> tuple[date, date]:
+        """First and last order dates; for a customer list alone (no order dates), today."""
+        today = date.today()
+        return self.first_date or today, self.last_date or today
+
+    @property
     def rows_read(self) -> int:
         return sum(load.rows_read for load in self.loads)
 
@@ -183,6 +189,10 @@ class Workspace:
     def _classify_reasons(self) -> None:
         self.reasons = apply_overrides(reason_table(self.con), self.reason_overrides)
         write_reason_map(self.con, self.reasons)
+
+    def extra_dimensions(self) -> list[str]:
+        """Names of the unmapped columns kept as extra filter dimensions in this dataset."""
+        return [str(name) for name in self.cached_query("extra_dimension_names")["dimension"]]
 
     def has_costs(self) -> bool:
         """Whether every order has a cost, so that margin can be a tier basis."""

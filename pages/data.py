@@ -213,6 +213,15 @@ for table, label, roles in (
                 )
             if choice:
                 mapping[role] = str(choice)
+        unmapped = [header for header in inspection.headers if header not in mapping.values()]
+        extra_columns = st.multiselect(
+            t("data.extra_columns"),
+            unmapped,
+            default=[c for c in inspection.dimension_candidates if c in unmapped],
+            help=t("data.extra_columns_help"),
+            placeholder=t("data.extra_columns_none"),
+            key=f"data_extra_{table}_{file_id}",
+        )
         date_columns = [mapping[role] for role in roles if roles[role] == "date" and role in mapping]
         evidence = combined_evidence([inspection.date_evidence.get(column) for column in date_columns])
         date_order = None
@@ -228,7 +237,7 @@ for table, label, roles in (
             st.caption(
                 t("data.date_order_decided", example=example) if evidence.decided else t("data.date_order_ambiguous")
             )
-    files.append(DatasetFile(prepared, table, mapping, date_order, exclude_returns))
+    files.append(DatasetFile(prepared, table, mapping, date_order, exclude_returns, list(extra_columns)))
 
 if st.button(t("data.load"), type="primary", key="data_load"):
     if not files:

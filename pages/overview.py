@@ -13,10 +13,21 @@ from churn.ui import current_settings, session_workspace, show_query_error
 workspace = session_workspace()
 settings = current_settings()
 dataset = workspace.dataset
-assert dataset is not None and dataset.first_date is not None
+assert dataset is not None
 grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("overview.title"))
+if dataset.first_date is None:
+    # A customer list alone: who is lost, as listed, but no periods to compare without order dates.
+    st.info(t("overview.customers_only"))
+    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
+    listed = st.columns(3)
+    listed[0].metric(t("overview.listed"), format_int(status["customers"]), border=True)
+    listed[1].metric(t("overview.listed_active"), format_int(status["active_customers"]), border=True)
+    lost_share = int(status["churned_customers"]) / max(int(status["customers"]), 1)
+    listed[2].metric(t("overview.listed_lost"), format_int(status["churned_customers"]), border=True)
+    st.caption(t("overview.listed_lost_detail", share=format_percent(lost_share)))
+    st.stop()
 try:
     status = workspace.query("customer_status", settings.filter_params()).iloc[0]
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))

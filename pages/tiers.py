@@ -17,7 +17,7 @@ from churn.ui import current_settings, session_workspace, show_query_error
 workspace = session_workspace()
 settings = current_settings()
 dataset = workspace.dataset
-assert dataset is not None and dataset.first_date is not None
+assert dataset is not None
 rule = settings.tier_rule
 basis_name = t(f"basis.{rule.basis}").lower()
 grain_name = t(f"grain.{settings.grain}").lower()
@@ -120,6 +120,9 @@ for column, curve_basis in ((left, "revenue"), (right, "margin")):
 
 # Churn by tier
 st.header(t("tiers.churn_title"))
+if dataset.first_date is None:
+    st.info(t("causes.trend_needs_dates"))
+    st.stop()
 try:
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date, dimension="tier"))
 except QueryError as error:

@@ -17,7 +17,8 @@ lost as (
     where (churn_date is null or churn_date between $date_from::date and $date_to::date)
         and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], tier))
         and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
-            when 'region' then region when 'channel' then channel when 'category' then category else segment end))
+            when 'region' then region when 'channel' then channel when 'category' then category
+            when 'segment' then segment else extra[$filter_dimension] end))
 ),
 
 final as (

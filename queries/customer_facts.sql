@@ -60,6 +60,19 @@ customer_attributes as (
     group by customer_id
 ),
 
+-- Extra dimensions (unmapped columns the user kept): a customer's most frequent value of each.
+extra_values as (
+    select customer_id, dimension, mode(value) as value
+    from extra_dimensions
+    group by customer_id, dimension
+),
+
+customer_extra as (
+    select customer_id, map(list(dimension order by dimension), list(value order by dimension)) as extra
+    from extra_values
+    group by customer_id
+),
+
 order_customers as (
     select
         order_summary.customer_id,
@@ -80,10 +93,12 @@ order_customers as (
         category,
         segment,
         coalesce(customer_attributes.churn_reason, order_churn_reason) as churn_reason,
-        churn_category
+        churn_category,
+        customer_extra.extra
     from order_summary
     join spell_summary using (customer_id)
     left join customer_attributes using (customer_id)
+    left join customer_extra using (customer_id)
 ),
 
 listed_customers as (
@@ -106,8 +121,10 @@ listed_customers as (
         null::varchar as category,
         segment,
         churn_reason,
-        churn_category
+        churn_category,
+        customer_extra.extra
     from customer_attributes
+    left join customer_extra using (customer_id)
     where not exists (select 1 from orders)
 ),
 

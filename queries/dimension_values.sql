@@ -1,5 +1,6 @@
 -- dimension_values: the values of one customer dimension ($dimension: 'region', 'channel',
--- 'category' or 'segment') found in the loaded files: the choices of the sidebar filter. Read
+-- 'category', 'segment' or an extra dimension kept from an unmapped column) found in the loaded
+-- files: the choices of the sidebar filter. Read
 -- from the canonical tables, since the sidebar is drawn before the derived tables are built.
 with
 
@@ -9,6 +10,10 @@ values_of_dimension as (
     union
     select case $dimension when 'region' then region when 'channel' then channel when 'category' then category end
     from orders
+    union
+    select value
+    from extra_dimensions
+    where dimension = $dimension
 ),
 
 final as (

@@ -27,7 +27,8 @@ first_spells as (
         and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
         and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
             when 'region' then customer_facts.region when 'channel' then customer_facts.channel
-            when 'category' then customer_facts.category else customer_facts.segment end))
+            when 'category' then customer_facts.category when 'segment' then customer_facts.segment
+            else customer_facts.extra[$filter_dimension] end))
 ),
 
 durations as (

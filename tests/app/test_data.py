@@ -76,3 +76,73 @@ def test_a_damaged_excel_file_gets_a_clear_message() -> None:
 
 def _keys(at) -> list[str]:
     return [widget.key for widget in at.selectbox if widget.key]
+
+
+def test_excel_upload_lists_the_sheets_and_a_sheet_can_be_chosen(tmp_path) -> None:
+    from tests.data.make_import_corpus import write_corpus
+
+    write_corpus(tmp_path)
+    at = open_data()
+    at.file_uploader(key="data_upload_orders_0").upload(
+        "export.xlsx", (tmp_path / "workbook.xlsx").read_bytes(), "application/octet-stream"
+    ).run()
+    assert not at.exception
+    sheet = at.selectbox(key=next(k for k in _keys(at) if k.startswith("data_sheet_orders")))
+    assert (sheet.options, sheet.value) == (["Notes", "Sales", "Empty"], "Sales")
+    assert "Read from sheet “Sales” of the workbook; the first row holds the column names. 3 rows." in _captions(at)
+    sheet.set_value("Empty").run()
+    assert "export.xlsx: sheet “Empty” is empty." in at.error[0].value
+
+
+def test_ambiguous_dates_must_be_confirmed_and_returns_can_be_left_out() -> None:
+    at = open_data()
+    data = b"invoice,customer,date,amount\n100,A,05/01/2024,10\nC101,A,06/01/2024,-10\n102,B,01/02/2024,20\n"
+    at.file_uploader(key="data_upload_orders_0").upload("eu.csv", data, "text/csv").run()
+    order_key = next(r.key for r in at.radio if r.key and r.key.startswith("data_date_order_orders"))
+    assert at.radio(key=order_key).value is None  # nothing decides: no default
+    assert "No date in the file tells which order is meant" in _captions(at)
+    at.button(key="data_load").click().run()
+    assert "Choose the date order" in at.error[0].value
+    at.radio(key=order_key).set_value("dmy").run()
+    at.checkbox(key="data_returns").check().run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert "Loaded “dataset 1”: 2 of 3 rows, 1 rejected" in at.success[0].value
+    rejects = at.dataframe[-1].value
+    assert list(rejects["Reason"]) == ["return or cancellation (left out)"]
+
+
+def test_a_file_from_the_server_data_folder() -> None:
+    at = open_data()
+    at.radio(key="data_source").set_value("server").run()
+    at.selectbox(key="data_server_customers").set_value("demo_customers.csv").run()
+    assert not at.exception
+    at.text_input(key="data_name").set_value("crm only").run()
+    at.button(key="data_load").click().run()
+    assert "Loaded “crm only”: 5,000 of 5,000 rows, 0 rejected" in at.success[0].value
+    assert "Dataset in use: crm only (customer list)" in [s.value for s in at.subheader]
+    # Every page works on a customer list alone; those that need order dates say so.
+    for page in ("overview", "trends", "causes", "tiers", "lifetime-value", "what-if"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+    at.switch_page("pages/overview.py").run()
+    assert "without order dates" in at.info[0].value
+    assert metrics(at)["Customers listed"] == "5,000"
+
+
+def test_the_data_page_in_chinese() -> None:
+    from churn.i18n import set_language
+
+    set_language("zh")  # AppTest formats widget options in the test's thread
+    try:
+        at = new_app({"lang": "zh"})
+        at.switch_page("pages/data.py").run()
+        assert not at.exception
+        at.file_uploader(key="data_upload_orders_0").upload("订单.csv", ORDERS_GBK, "text/csv").run()
+        assert "按 gb18030 文本读取，以逗号分隔字段；第一行是列名。共 6 行。" in _captions(at)
+    finally:
+        set_language("en")
+
+
+def _captions(at) -> str:
+    return " ".join(caption.value for caption in at.caption)

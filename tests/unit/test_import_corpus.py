@@ -396,3 +396,34 @@ def test_damaged_csv_never_crashes_and_counts_add_up(
     assert con.execute("select count(*) from orders").fetchone() == (result.rows_loaded,)
     assert con.execute("select count(*) from rejects").fetchone() == (result.rows_rejected,)
     con.close()
+
+
+def test_unmapped_columns_kept_as_filter_dimensions(tmp_path: Path) -> None:
+    from churn.settings import Settings
+    from churn.workspace import Workspace
+
+    path = tmp_path / "stores.csv"
+    path.write_text(
+        "customer,date,amount,store,note\n"
+        "A,2024-01-05,10,Lyon,x1\n"
+        "A,2024-02-05,10,Lyon,x2\n"
+        "A,2024-03-05,10,Paris,x3\n"  # A: Lyon twice, Paris once -> Lyon
+        "B,2024-01-06,20,Paris,x4\n"
+        "C,2024-01-07,30,Paris,x5\n",
+        encoding="utf-8",
+    )
+    workspace = Workspace(open_connection([tmp_path]))
+    create_canonical_tables(workspace.con)
+    prepared = prepare_file(path, path.name, tmp_path)
+    inspection = inspect_file(workspace.con, prepared, "orders")
+    assert inspection.dimension_candidates == ["store"]  # 'note' never repeats: not a dimension
+    workspace.set_dataset("stores", [load_file(workspace.con, prepared, "orders", extra_columns=["store"])])
+    assert workspace.extra_dimensions() == ["store"]
+    assert list(workspace.query("dimension_values", {"dimension": "store"})["value"]) == ["Lyon", "Paris"]
+    settings = Settings(date(2024, 6, 30), 30, filter_dimension="store", filter_values=("Lyon",))
+    workspace.ensure_derived(settings)
+    extra = workspace.con.execute("select customer_id, extra['store'] from customer_facts order by 1").fetchall()
+    assert extra == [("A", "Lyon"), ("B", "Paris"), ("C", "Paris")]
+    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
+    assert int(status["customers"]) == 1  # only A shops mostly in Lyon
+    workspace.close()
