@@ -32,6 +32,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+MAX_REJECTS_SHOWN = 1000
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a small frame as JSON-ready dicts."""
+    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
 def build_report(workspace: Workspace, settings: Settings, scenario: Levers | None = None) -> dict[str, Any]:
     """Build the report for the workspace's dataset under ``settings`` (with a what-if
     comparison when ``scenario`` is given)."""
@@ -59,10 +67,15 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
                     "rows_read": load.rows_read,
                     "rows_loaded": load.rows_loaded,
                     "rows_rejected": load.rows_rejected,
+                    "returns": load.returns,
+                    "date_order": load.date_order,
                     "mapping": load.mapping,
                 }
                 for load in dataset.loads
             ],
+            # The first rejected rows (all of them up to MAX_REJECTS_SHOWN), with line and reason.
+            "rejects": _records(workspace.query("rejected_rows").head(MAX_REJECTS_SHOWN)),
+            "warnings": _records(workspace.query("data_warnings", {"today": date.today()})),
         },
         "settings": {
             "as_of": settings.as_of.isoformat(),

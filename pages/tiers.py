@@ -129,35 +129,39 @@ except QueryError as error:
     show_query_error(error)
     st.stop()
 periods = periods.sort_values("segment", kind="stable", key=lambda segment: segment.map(TIER_ORDER))
-st.plotly_chart(
-    churn_rate_by_segment(periods, settings.grain, t("tiers.churn_chart_title", grain=grain_name), TIER_COLOURS),
-    config={"displaylogo": False},
-)
 last, _ = last_complete_periods(periods[periods["segment"] == periods["segment"].iloc[0]])
 last_label = format_period(last.period_start, settings.grain) if last else "–"
-losses = losses_by_segment(periods)
-losses = losses.sort_values("segment", key=lambda column: column.map(TIER_ORDER))
-st.dataframe(
-    pd.DataFrame(
-        {
-            t("tiers.col_tier"): [t(f"tier.{segment}") for segment in losses["segment"]],
-            t("tiers.col_lost_total"): losses["churned_total"],
-            t("tiers.col_revenue_lost"): losses["revenue_lost"].round(),
-            t("tiers.col_last_rate", period=last_label): losses["last_churn_rate"] * 100,
-            t("tiers.col_last_detail", period=last_label): [
-                f"{format_int(lost)} ÷ {format_int(base)}"
-                for lost, base in zip(losses["last_churned"], losses["last_at_start"], strict=True)
-            ],
-        }
-    ),
-    hide_index=True,
-    column_config={
-        t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
-        t("tiers.col_revenue_lost"): st.column_config.NumberColumn(format="localized"),
-        t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
-    },
-)
-st.caption(t("tiers.losses_caption", grain=grain_name, period=last_label))
+if last is None:
+    # Too little history for a complete period: no empty chart, say what to do.
+    st.info(t("overview.no_complete_period", grain=grain_name))
+else:
+    st.plotly_chart(
+        churn_rate_by_segment(periods, settings.grain, t("tiers.churn_chart_title", grain=grain_name), TIER_COLOURS),
+        config={"displaylogo": False},
+    )
+    losses = losses_by_segment(periods)
+    losses = losses.sort_values("segment", key=lambda column: column.map(TIER_ORDER))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("tiers.col_tier"): [t(f"tier.{segment}") for segment in losses["segment"]],
+                t("tiers.col_lost_total"): losses["churned_total"],
+                t("tiers.col_revenue_lost"): losses["revenue_lost"].round(),
+                t("tiers.col_last_rate", period=last_label): losses["last_churn_rate"] * 100,
+                t("tiers.col_last_detail", period=last_label): [
+                    f"{format_int(lost)} ÷ {format_int(base)}"
+                    for lost, base in zip(losses["last_churned"], losses["last_at_start"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+        column_config={
+            t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
+            t("tiers.col_revenue_lost"): st.column_config.NumberColumn(format="localized"),
+            t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
+        },
+    )
+    st.caption(t("tiers.losses_caption", grain=grain_name, period=last_label))
 
 if last is not None:
     st.subheader(t("tiers.lost_valuable", period=last_label))

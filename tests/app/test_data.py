@@ -146,3 +146,22 @@ def test_the_data_page_in_chinese() -> None:
 
 def _captions(at) -> str:
     return " ".join(caption.value for caption in at.caption)
+
+
+def test_an_unmapped_column_becomes_a_sidebar_filter() -> None:
+    at = open_data()
+    data = (
+        b"customer,date,amount,store\nA,2024-01-05,10,Lyon\nA,2024-02-05,10,Lyon\nB,2024-01-06,20,Paris\n"
+        b"C,2024-01-07,30,Paris\n"
+    )
+    at.file_uploader(key="data_upload_orders_0").upload("stores.csv", data, "text/csv").run()
+    extra = next(m for m in at.multiselect if m.key and m.key.startswith("data_extra_orders"))
+    assert extra.value == ["store"]  # proposed: few repeated words
+    at.button(key="data_load").click().run()
+    filter_by = at.sidebar.selectbox(key="setting_filter_by")
+    assert filter_by.options[-1] == "store"
+    filter_by.set_value("store").run()
+    at.sidebar.multiselect(key="setting_filter_store").set_value(["Paris"]).run()
+    assert not at.exception
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -110,44 +111,76 @@ def test_moving_a_what_if_slider_changes_the_figures(page: Page, app_url: str) -
     screenshot(page, "what-if-30-percent")
 
 
-def upload_orders(page: Page, app_url: str, name: str, content: bytes, dataset: str) -> None:
+def choose_file(page: Page, app_url: str, name: str, content: bytes, dataset: str) -> None:
+    """Open the data page of this session, name the dataset and choose an orders file."""
     page.goto(f"{app_url}/data")
     wait_until_rendered(page, 0)
     page.get_by_label("Name of the dataset").fill(dataset)
     page.get_by_label("Name of the dataset").press("Enter")
     uploader = page.locator('[data-testid="stFileUploader"]').first
-    uploader.locator('input[type="file"]').set_input_files({"name": name, "mimeType": "text/csv", "buffer": content})
+    uploader.locator('input[type="file"]').set_input_files(
+        {"name": name, "mimeType": "application/octet-stream", "buffer": content}
+    )
     expect(page.get_by_text("Columns of " + name)).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Load dataset").click()
-    expect(page.get_by_text(f"Loaded “{dataset}”")).to_be_visible(timeout=30_000)
 
 
-def test_two_sessions_never_see_each_other(browser, app_url: str) -> None:
-    first, second = browser.new_context(), browser.new_context()
+def excel_orders() -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Orders"
+    sheet.append(["Customer ID", "Order Date", "Sales"])
+    for customer, day, amount in (("B1", 5, 10), ("B2", 6, 20), ("B1", 20, 30)):
+        sheet.append([customer, datetime.date(2024, 1, day), amount])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_sessions_uploading_at_the_same_time_never_see_each_other(browser, app_url: str) -> None:
+    first, second, third = browser.new_context(), browser.new_context(), browser.new_context()
     try:
-        page_a, page_b = first.new_page(), second.new_page()
-        upload_orders(
-            page_a, app_url, "alpha.csv", b"customer,date,amount\nA1,2024-01-05,10\nA1,2024-02-05,10\n", "alpha"
-        )
-        upload_orders(page_b, app_url, "beta.csv", "客户编号,订单日期,金额\n甲,2024-01-05,10\n".encode("gbk"), "beta")
-        # Each sees its own file and dataset, never the other's.
+        page_a, page_b, page_c = first.new_page(), second.new_page(), third.new_page()
+        # Both sessions choose their file, then both load: the uploads overlap.
+        alpha = b"customer,date,amount\nA1,2024-01-05,10\nA1,2024-02-05,10\n"
+        choose_file(page_a, app_url, "alpha.csv", alpha, "alpha")
+        choose_file(page_b, app_url, "beta.xlsx", excel_orders(), "beta")
+        expect(page_b.get_by_text("Read from sheet “Orders” of the workbook")).to_be_visible()
+        page_a.get_by_role("button", name="Load dataset").click()
+        page_b.get_by_role("button", name="Load dataset").click()
+        expect(page_a.get_by_text("Loaded “alpha”: 2 of 2 rows")).to_be_visible(timeout=30_000)
+        expect(page_b.get_by_text("Loaded “beta”: 3 of 3 rows")).to_be_visible(timeout=30_000)
+        # Each sees its own file, never the other's.
         # (table cells are drawn on a canvas; their accessible copies are in the page, hidden)
         expect(page_a.get_by_text("alpha.csv").first).to_be_attached()
-        expect(page_a.get_by_text("beta.csv")).to_have_count(0)
-        expect(page_b.get_by_text("beta.csv").first).to_be_attached()
+        expect(page_a.get_by_text("beta.xlsx")).to_have_count(0)
+        expect(page_b.get_by_text("beta.xlsx").first).to_be_attached()
         expect(page_b.get_by_text("alpha.csv")).to_have_count(0)
-        screenshot(page_b, "data-gbk-upload")
-        # Within the session (a new URL would be a new session), the other pages use the upload.
+        # Within the session (a new URL would be a new session), the charts use the upload.
         page_a.get_by_role("link", name="Overview").click()
+        page_b.get_by_role("link", name="Customer tiers").click()
         expect(page_a.get_by_text("Dataset: alpha (1 customers")).to_be_visible(timeout=30_000)
-        # A fresh third session still has the demo data only.
-        third = browser.new_context()
-        page_c = third.new_page()
-        page_c.goto(f"{app_url}/data")
-        wait_until_rendered(page_c, 0)
-        expect(page_c.get_by_text("demo_orders.csv").first).to_be_attached()
+        expect(page_b.get_by_text("Dataset: beta (2 customers")).to_be_visible(timeout=30_000)
+        wait_until_rendered(page_b, 1)
+        screenshot(page_b, "tiers-of-an-excel-upload")
+        # A third session uploads a GBK file with Chinese headers and sees them mapped.
+        gbk = "客户编号,下单时间,实付金额,地区\n甲,2024-01-05,10,华东\n乙,2024/1/6,20,华北\n".encode("gbk")
+        choose_file(page_c, app_url, "订单.csv", gbk, "gbk")
+        expect(page_c.get_by_text("Read as text in gb18030")).to_be_visible()
+        for role, header in (
+            ("Customer id", "客户编号"),
+            ("Order date", "下单时间"),
+            ("Amount", "实付金额"),
+            ("Region", "地区"),
+        ):
+            expect(page_c.get_by_role("combobox", name=role, exact=True)).to_have_value(header)
+        screenshot(page_c, "data-gbk-upload")
         expect(page_c.get_by_text("alpha.csv")).to_have_count(0)
-        third.close()
+        expect(page_c.get_by_text("beta.xlsx")).to_have_count(0)
     finally:
         first.close()
         second.close()
+        third.close()

@@ -203,3 +203,47 @@ def test_ltv_section_on_demo(capsys) -> None:
     gold = tiers["gold"]
     assert 0 < gold["monthly_retention_rate"] < 1
     assert gold["simple_formula_ltv"] > 0
+
+
+IMPORT = Path(__file__).resolve().parents[1] / "data" / "import"
+
+
+def test_report_import_options(capsys, tmp_path: Path) -> None:
+    from tests.data.make_import_corpus import write_corpus
+
+    write_corpus(tmp_path)
+    # An Excel sheet chosen by name, a GBK file read with an explicit encoding.
+    report = run_report(capsys, str(tmp_path / "workbook.xlsx"), "--sheet", "Sales")
+    assert (report["dataset"]["rows_loaded"], report["dataset"]["customers"]) == (3, 2)
+    report = run_report(capsys, str(tmp_path / "gbk_chinese.csv"), "--encoding", "gb18030")
+    dataset = report["dataset"]
+    assert (dataset["rows_read"], dataset["rows_loaded"], dataset["rows_rejected"]) == (3, 2, 1)
+    assert dataset["rejects"] == [
+        {"file": "gbk_chinese.csv", "line": 4, "column_name": "customer_id", "reason": "missing customer id",
+         "raw": ",2024-01-11,20,华北"}
+    ]  # fmt: skip
+    # Ambiguous dates need --date-order; the answer is reported.
+    assert main(["report", str(IMPORT / "ambiguous_dates.csv")]) == 2
+    assert "Choose the date order" in capsys.readouterr().err
+    report = run_report(capsys, str(IMPORT / "ambiguous_dates.csv"), "--date-order", "mdy")
+    assert report["dataset"]["files"][0]["date_order"] == "mdy"
+    assert (report["dataset"]["first_date"], report["dataset"]["last_date"]) == ("2024-01-02", "2024-12-11")
+    # --map overrides one role, the others are detected; returns can be left out.
+    report = run_report(capsys, str(IMPORT / "hostile_headers.csv"), "--map", "amount=amount (3)")
+    assert report["dataset"]["files"][0]["mapping"]["amount"] == "amount (3)"
+    assert report["dataset"]["revenue"] == 7.0
+    report = run_report(capsys, str(IMPORT / "returns.csv"), "--exclude-returns")
+    assert [r["reason"] for r in report["dataset"]["rejects"]] == ["return excluded", "return excluded"]
+    assert main(["report", str(IMPORT / "tab.tsv"), "--map", "amount=nope"]) == 2
+    assert "--map amount=nope: no file has that column" in capsys.readouterr().err
+    assert main(["report", str(IMPORT / "tab.tsv"), "--map", "price"]) == 2
+    assert "write ROLE=COLUMN" in capsys.readouterr().err
+
+
+def test_report_lists_suspicious_data(capsys) -> None:
+    report = run_report(capsys, str(IMPORT / "suspicious.csv"))
+    assert [w["warning"] for w in report["dataset"]["warnings"]] == [
+        "duplicate_rows",
+        "future_dates",
+        "top_customer_share",
+    ]
