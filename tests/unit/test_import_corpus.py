@@ -427,3 +427,72 @@ def test_unmapped_columns_kept_as_filter_dimensions(tmp_path: Path) -> None:
     status = workspace.query("customer_status", settings.filter_params()).iloc[0]
     assert int(status["customers"]) == 1  # only A shops mostly in Lyon
     workspace.close()
+
+
+# --- the typed fast path and the text path load the same rows ------------------------------------
+
+
+def test_clean_files_take_the_typed_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, generated: Path) -> None:
+    import churn.ingest
+
+    def no_staging(*args: object) -> None:
+        raise AssertionError("a clean file must not be staged as text")
+
+    monkeypatch.setattr(churn.ingest, "_stage", no_staging)
+    for path in (COMMITTED / "tab.tsv", generated / "orders.parquet"):
+        con = open_connection([path.parent])
+        create_canonical_tables(con)
+        result = load_file(con, prepare_file(path, path.name, None), "orders")
+        assert (result.rows_read, result.rows_loaded) == (2, 2)
+        assert con.execute("select customer_id, amount from orders").fetchall() in (
+            [("A", 10.0), ("B", 20.0)],
+            [("007", 10.0), ("008", 20.0)],
+        )
+
+
+def test_a_problem_after_the_sample_sends_the_file_to_the_text_path(tmp_path: Path) -> None:
+    # 300 clean rows, then a thousands separator (line 302), a missing id (line 303) and a
+    # date in another format (line 304): the typed reader gives up, the text path reads
+    # 1,234.50 as 1234.5 and 2024/1/7 as a date, and rejects line 303 with its reason.
+    lines = ["customer,date,amount", *(f"C{i},2024-01-05,10" for i in range(300))]
+    lines += ['X,2024-01-06,"1,234.50"', ",2024-01-06,5", "Y,2024/1/7,3"]
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = Loaded(path, tmp_path)
+    assert loaded.counts == (303, 302, 1)
+    assert loaded.rejects() == [(303, "customer_id", "missing customer id")]
+    assert loaded.orders()[-2:] == [("X", "2024-01-06", 1234.5), ("Y", "2024-01-07", 3.0)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", " C ", "007"]),
+            st.sampled_from(["2024-01-05", "2024-02-29", "2023-12-31"]),
+            st.sampled_from(["10", "-3.5", "0", "12.25"]),
+            st.sampled_from(["North", "", "South"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_typed_and_text_paths_agree(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    import churn.ingest
+
+    path = tmp_path / "clean.csv"
+    path.write_text("customer,date,amount,region\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    loaded = []
+    for typed in (True, False):
+        con = open_connection([tmp_path])
+        create_canonical_tables(con)
+        prepared = prepare_file(path, path.name, tmp_path)
+        if typed:
+            result = churn.ingest._load_typed(con, prepared, "clean.csv", "orders", None, False, [])
+            assert result is not None
+        else:
+            headers = churn.ingest._stage(con, prepared)
+            result = churn.ingest._convert(con, prepared, "clean.csv", headers, "orders", None, None, False)
+        loaded.append((result.rows_read, result.rows_loaded, result.returns, con.execute("from orders").fetchall()))
+        con.close()
+    assert loaded[0] == loaded[1]

@@ -33,7 +33,7 @@ def test_report_on_tiny_file(capsys) -> None:
     report = run_report(
         capsys, str(ROOT / "tests/data/tiny_orders.csv"), "--as-of", "2024-06-30", "--window", "30", "--grain", "month"
     )
-    assert report["dataset"] | {"files": None} == {
+    assert report["dataset"] | {"files": None, "warnings": None} == {
         "name": "tiny_orders.csv",
         "kind": "transactions",
         "rows_read": 24,
@@ -46,7 +46,13 @@ def test_report_on_tiny_file(capsys) -> None:
         "first_date": "2023-12-15",
         "last_date": "2024-07-05",
         "files": None,
+        "rejects": [],
+        "warnings": None,
     }
+    # I bought 120 before and 999 after the as-of date: 1,119 of all 2,484 = 45%, flagged.
+    assert report["dataset"]["warnings"] == [
+        {"warning": "top_customer_share", "rows": 1, "example": "I", "share": pytest.approx(1119 / 2484)}
+    ]
     assert report["settings"]["as_of"] == "2024-06-30"
     assert report["settings"]["inactivity_days"] == 30
     periods = {p["period_start"]: p for p in report["churn"]["periods"]}
