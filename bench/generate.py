@@ -28,6 +28,7 @@ REASONS = [
     "",
 ]
 
+
 def _u(salt: int, row: str = "i") -> str:
     """SQL of a uniform number in [0, 1) from a row number (``i`` for lines, ``c`` for
     customers) and a salt."""
