@@ -8,6 +8,7 @@ line, the column and the reason, so that loaded + rejected = rows read, always.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -588,77 +589,84 @@ def _load_typed(
     types = {f"c{i}": "varchar" for i in range(1, len(headers) + 1)}
     for role, header in mapping.items():
         types[_column(headers, header)] = columns[role]
+    if prepared.format == "parquet":
+        names = [row[0] for row in con.execute("describe select * from read_parquet($path)", path).fetchall()]
+        selected = ", ".join(f"cast({quote_identifier(n)} as {types[f'c{i}']}) as c{i}" for i, n in enumerate(names, 1))
+        source = f"(select {selected} from read_parquet($path))"
+        params: dict[str, object] = path
+    else:
+        struct = "{" + ", ".join(f"'{name}': '{sql_type}'" for name, sql_type in types.items()) + "}"
+        source = (
+            "read_csv($path, header = $header, delim = $delim, quote = '\"', escape = '\"', "
+            f"columns = {struct}, store_rejects = true)"
+        )
+        params = {**path, "header": prepared.header, "delim": prepared.delimiter}
+    column = {role: _column(headers, header) for role, header in mapping.items()}
+    # Ids trimmed (they join the tables); other text as written.
+    expressions = {
+        role: (f"nullif(trim({c}), '')" if role == "customer_id" else f"nullif({c}, '')")
+        if columns[role] == "varchar"
+        else c
+        for role, c in column.items()
+    }
+    selected = ", ".join(f"{expressions.get(role, 'null')}::{t} as {role}" for role, t in columns.items())
+    counted = con.execute(f"select count(*) from {table}").fetchone()
+    before = int(counted[0]) if counted else 0
+    # Straight into the table in one pass, undone if any row needs the text path.
+    con.execute("begin transaction")
     try:
-        if prepared.format == "parquet":
-            names = [row[0] for row in con.execute("describe select * from read_parquet($path)", path).fetchall()]
-            selected = ", ".join(
-                f"try_cast({quote_identifier(name)} as {types[f'c{i}']}) as c{i}" for i, name in enumerate(names, 1)
-            )
-            con.execute(f"create or replace temp table typed as select {selected} from read_parquet($path)", path)
-        else:
-            struct = "{" + ", ".join(f"'{name}': '{sql_type}'" for name, sql_type in types.items()) + "}"
-            con.execute(
-                "create or replace temp table typed as select * from read_csv($path, header = $header, "
-                f"delim = $delim, quote = '\"', escape = '\"', columns = {struct}, store_rejects = true)",
-                {**path, "header": prepared.header, "delim": prepared.delimiter},
-            )
-    except duckdb.Error:
-        con.execute("drop table if exists typed")
-        return None
-    try:
-        unreadable = 0
-        if prepared.format != "parquet":
-            counted = con.execute("select count(*) from reject_errors").fetchone()
-            unreadable = int(counted[0]) if counted else 0
-            con.execute("delete from reject_errors; delete from reject_scans")
-        column = {role: _column(headers, header) for role, header in mapping.items()}
-        required = " or ".join(f"{column[role]} is null" for role in REQUIRED_ROLES[table])
-        failed = con.execute(f"select count(*) from typed where {required} or trim({column['customer_id']}) = ''")
-        if unreadable or failed.fetchone() != (0,):
-            return None  # the text path finds and explains every problem row
-        expressions = {role: f"trim({column[role]})" if columns[role] == "varchar" else column[role] for role in column}
-        expressions = {role: f"nullif({e}, '')" if columns[role] == "varchar" else e for role, e in expressions.items()}
+        con.execute(f"insert into {table} select {selected} from {source}", params)
+        rows = _count(con, f"select count(*) from {table} where rowid >= {before}")
+        unreadable = 0 if prepared.format == "parquet" else _count(con, "select count(*) from reject_errors")
+        required = " or ".join(f"{role} is null" for role in REQUIRED_ROLES[table])
+        missing = _count(con, f"select count(*) from {table} where rowid >= {before} and ({required})")
         returns = 0
         if table == "orders":
-            is_return = _typed_return_sql(con, expressions)
-            counted = con.execute(f"select count(*) from typed where {is_return}").fetchone()
-            returns = int(counted[0]) if counted else 0
-            if returns and exclude_returns:
-                return None  # the text path lists the excluded rows with their lines
-            amount = expressions["amount"]
-            expressions["amount"] = f"case when {is_return} then -abs({amount}) else {amount} end"
-        selected = ", ".join(f"{expressions.get(role, 'null')}::{t} as {role}" for role, t in columns.items())
-        con.execute(f"insert into {table} select {selected} from typed")
+            _negate_returns(con, before, "quantity" in mapping, "order_id" in mapping)
+            returns = _count(con, f"select count(*) from orders where rowid >= {before} and amount < 0")
+        if rows == 0 or unreadable or missing or (returns and exclude_returns):
+            con.execute("rollback")
+            return None  # the text path finds and explains every problem row
         for extra in extra_columns:
             if extra in headers and extra not in mapping.values():
                 con.execute(
                     f"insert into extra_dimensions select {expressions['customer_id']}, $dimension, "
-                    f"nullif(trim({_column(headers, extra)}), '') from typed",
-                    {"dimension": extra},
+                    f"nullif(trim({_column(headers, extra)}), '') from {source}",
+                    {**params, "dimension": extra},
                 )
-        counted = con.execute("select count(*) from typed").fetchone()
-        rows = int(counted[0]) if counted else 0
-        if rows == 0:
-            return None
-        return LoadResult(shown, table, rows, rows, 0, dict(mapping), None, returns)
+        con.execute("commit")
+    except duckdb.Error:
+        con.execute("rollback")
+        return None
     finally:
-        con.execute("drop table if exists typed")
+        if prepared.format != "parquet":
+            with contextlib.suppress(duckdb.CatalogException):
+                con.execute("delete from reject_errors; delete from reject_scans")
+    return LoadResult(shown, table, rows, rows, 0, dict(mapping), None, returns)
 
 
-def _typed_return_sql(con: duckdb.DuckDBPyConnection, expressions: dict[str, str]) -> str:
-    """SQL true for a return on typed columns (see ``_return_sql``)."""
-    conditions = [f"{expressions['amount']} < 0"]
-    if "quantity" in expressions:
-        conditions.append(f"{expressions['quantity']} < 0")
-    if "order_id" in expressions:
-        order_id = expressions["order_id"]
-        marked, plain = con.execute(
-            f"select count(*) filter (where {order_id} like 'C%' and regexp_full_match({order_id}, '[Cc]\\d+')), "
-            f"count(*) filter (where regexp_full_match({order_id}, '\\d+')) from typed"
-        ).fetchone() or (0, 0)
-        if marked and plain > marked:
-            conditions.append(f"regexp_full_match({order_id}, '[Cc]\\d+')")
-    return "(" + " or ".join(f"coalesce({c}, false)" for c in conditions) + ")"
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    counted = con.execute(sql).fetchone()
+    return int(counted[0]) if counted else 0
+
+
+def _negate_returns(con: duckdb.DuckDBPyConnection, first_row: int, has_quantity: bool, has_order_id: bool) -> None:
+    """Make the amount of returns negative among the orders appended from ``first_row`` on: a
+    negative quantity, or an invoice number marked as cancelled (see ``_return_sql``)."""
+    conditions = ["quantity < 0"] if has_quantity else []
+    if has_order_id:
+        marked = _count(con, f"select count(*) from orders where rowid >= {first_row} and order_id ilike 'c%'")
+        if marked:
+            plain = _count(
+                con, f"select count(*) from orders where rowid >= {first_row} and regexp_full_match(order_id, '\\d+')"
+            )
+            if plain > marked:
+                conditions.append("regexp_full_match(order_id, '[Cc]\\d+')")
+    if conditions:
+        con.execute(
+            f"update orders set amount = -abs(amount) where rowid >= {first_row} and amount > 0 "
+            f"and ({' or '.join(conditions)})"
+        )
 
 
 def _format_of(path: Path) -> str:

@@ -23,6 +23,8 @@ order_days as (
     select
         customer_id,
         order_date,
+        -- Days as numbers, so that every window below sorts on the same key (one sort).
+        (order_date - date '2000-01-01')::integer as day_number,
         sum(amount) as revenue,
         count(*) as orders
     from orders_to_date
@@ -33,11 +35,11 @@ order_days_with_previous as (
     select
         order_days.*,
         explicit_churn.explicit_churn_date,
-        lag(order_date) over (partition by customer_id order by order_date) as previous_order_date,
+        lag(order_date) over (partition by customer_id order by day_number) as previous_order_date,
         -- Revenue of the 365 days ending on this order day (364 preceding days + this one).
         sum(revenue) over (
-            partition by customer_id order by order_date
-            range between interval 364 days preceding and current row
+            partition by customer_id order by day_number
+            range between 364 preceding and current row
         ) as revenue_trailing_12_months
     from order_days
     left join explicit_churn using (customer_id)
@@ -59,7 +61,7 @@ numbered as (
     select
         *,
         sum(is_spell_start) over (
-            partition by customer_id order by order_date rows unbounded preceding
+            partition by customer_id order by day_number rows unbounded preceding
         ) as spell_number
     from spell_starts
 ),
