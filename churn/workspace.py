@@ -89,6 +89,8 @@ class Workspace:
         self.reason_overrides_version = 0
         self.reasons: pd.DataFrame | None = None
         self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
+        # Spells built for other windows W (for the sensitivity chart), by W: the as-of date.
+        self._window_spells: dict[int, date] = {}
         self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
         self._models: dict[tuple[object, ...], tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]] = {}
 
@@ -136,6 +138,7 @@ class Workspace:
             self._tiers_key = None
             self._window_suggestion.clear()
             self._sensitivity.clear()
+            self._window_spells.clear()
             self._cache.clear()
             self._models.clear()
             summary = self.query("dataset_summary").iloc[0]
@@ -250,40 +253,47 @@ class Workspace:
         with self._lock:
             if key not in self._sensitivity:
                 rows = []
-                try:
-                    for window in windows:
-                        build_table(
-                            self.con,
-                            "customer_spells",
-                            "customer_spells",
-                            {"as_of": settings.as_of, "window_days": window},
+                for window in windows:
+                    periods = self._periods_with_window(settings, window, dataset.first_date)
+                    complete = periods[periods["is_complete"]]
+                    if not complete.empty:
+                        last = complete.iloc[-1]
+                        rows.append(
+                            {
+                                "window_days": window,
+                                "period_start": last["period_start"],
+                                "customers_at_start": int(last["customers_at_start"]),
+                                "churned": int(last["churned"]),
+                                "churn_rate": last["churn_rate"],
+                            }
                         )
-                        periods = self.query("churn_by_period", settings.period_params(dataset.first_date))
-                        complete = periods[periods["is_complete"]]
-                        if not complete.empty:
-                            last = complete.iloc[-1]
-                            rows.append(
-                                {
-                                    "window_days": window,
-                                    "period_start": last["period_start"],
-                                    "customers_at_start": int(last["customers_at_start"]),
-                                    "churned": int(last["churned"]),
-                                    "churn_rate": last["churn_rate"],
-                                }
-                            )
-                finally:
-                    build_table(
-                        self.con,
-                        "customer_spells",
-                        "customer_spells",
-                        {"as_of": settings.as_of, "window_days": settings.window_days},
-                    )
                 shares = self.query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
                 result = pd.DataFrame(
                     rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
                 )
                 self._sensitivity[key] = result.merge(shares, on="window_days", how="left")
             return self._sensitivity[key]
+
+    def _periods_with_window(self, settings: Settings, window: int, first_date: date) -> pd.DataFrame:
+        """churn_by_period as if W were ``window``: the spells for that W are built once per
+        as-of date and kept as a table, swapped in by name (renaming costs nothing) for the query."""
+        if window == settings.window_days:
+            return self.query("churn_by_period", settings.period_params(first_date))
+        table = f"customer_spells_w{int(window)}"
+        if self._window_spells.get(window) != settings.as_of:
+            build_table(self.con, table, "customer_spells", {"as_of": settings.as_of, "window_days": window})
+            self._window_spells[window] = settings.as_of
+        self.con.execute(
+            f"alter table customer_spells rename to customer_spells_current; "
+            f"alter table {table} rename to customer_spells"
+        )
+        try:
+            return self.query("churn_by_period", settings.period_params(first_date))
+        finally:
+            self.con.execute(
+                f"alter table customer_spells rename to {table}; "
+                "alter table customer_spells_current rename to customer_spells"
+            )
 
     def clv_models(self, as_of: date) -> tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]:
         """The clv_summary up to the as-of date and the fitted models (or why they could not be

@@ -1,0 +1,84 @@
+"""The queries each page runs for one view, as the page runs them (``pages/*.py``), so that the
+benchmark times what a rerun of the page asks of the data. ``tests/unit/test_bench.py`` checks
+that every query a page names is run here for that page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+
+from churn.clv import predict
+from churn.settings import Settings
+from churn.whatif import Levers, baseline_for, compare
+from churn.workspace import Workspace
+
+
+def overview(workspace: Workspace, settings: Settings, first: date) -> None:
+    workspace.query("customer_status", settings.filter_params())
+    workspace.query("churn_by_period", settings.period_params(first))
+
+
+def trends(workspace: Workspace, settings: Settings, first: date) -> None:
+    workspace.query("churn_by_period", settings.period_params(first))
+    workspace.query("revenue_churn_by_period", settings.period_params(first))
+    workspace.query("cohort_retention", {"as_of": settings.as_of, "cohort_grain": "month", **settings.filter_params()})
+    workspace.query("survival_by_tenure", {"as_of": settings.as_of, "split": "tier", **settings.filter_params()})
+    workspace.window_sensitivity(settings, (30, 60, 90, 120, 180))
+    workspace.query("churn_by_period", settings.period_params(first, dimension="region"))
+
+
+def causes(workspace: Workspace, settings: Settings, first: date) -> None:
+    params = settings.cause_params(first)
+    workspace.query("churn_by_cause", params)
+    workspace.query("churn_by_cause_and_reason", params)
+    workspace.query("churn_by_cause_and_period", {**params, "as_of": settings.as_of, "grain": settings.grain})
+    workspace.query("churn_by_cause_and_segment", {**params, "dimension": "tier"})
+    workspace.query("customer_status", settings.filter_params())
+    workspace.query("value_per_customer", {"as_of": settings.as_of})
+
+
+def tiers(workspace: Workspace, settings: Settings, first: date) -> None:
+    rule = settings.tier_rule
+    workspace.query("tier_summary")
+    workspace.query("value_curve", {"curve_basis": "revenue", "tier_basis": rule.basis})
+    workspace.query("value_concentration", {"curve_basis": "revenue"})
+    workspace.query("value_curve", {"curve_basis": "margin", "tier_basis": rule.basis})
+    workspace.query("value_concentration", {"curve_basis": "margin"})
+    workspace.query("churn_by_period", settings.period_params(first, dimension="tier"))
+    last_start = date(settings.as_of.year, settings.as_of.month, 1) - timedelta(days=1)
+    period_start = date(last_start.year, last_start.month, 1)
+    workspace.query(
+        "lost_valuable_customers",
+        {"period_start": period_start, "period_end": last_start + timedelta(days=1), "listed_tiers": ["platinum"]},
+    )
+    year = timedelta(days=365)
+    before, after = (settings.as_of - 2 * year, settings.as_of - year), (settings.as_of - year, settings.as_of)
+    workspace.tier_migration(rule, before, after)
+
+
+def lifetime_value(workspace: Workspace, settings: Settings, first: date) -> None:
+    workspace.query("value_distribution", {"dimension": "tier", **settings.filter_params()})
+    workspace.query("formula_ltv_from_customers", {"monthly_discount": 0.01})
+    workspace.query("first_order_vs_lifetime", {"as_of": settings.as_of})
+    summary, models = workspace.clv_models(settings.as_of)
+    if not isinstance(models, str):
+        predict(summary, models, 12, 0.008)
+    workspace.query("active_customer_profiles", settings.filter_params())
+    workspace.query("customer_tier_assignment")
+    baseline_for(workspace, replace(settings, grain="month"))
+
+
+def what_if(workspace: Workspace, settings: Settings, first: date) -> None:
+    tiers, _ = baseline_for(workspace, settings)
+    compare(tiers, Levers(churn_cut_all=0.2), settings.grain)
+
+
+PAGES: dict[str, Callable[[Workspace, Settings, date], None]] = {
+    "overview": overview,
+    "trends": trends,
+    "causes": causes,
+    "tiers": tiers,
+    "lifetime-value": lifetime_value,
+    "what-if": what_if,
+}
