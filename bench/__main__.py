@@ -1,35 +1,45 @@
-"""Time the dashboard's work on generated data of a chosen size.
+"""Benchmark: the dashboard against a plain pandas dashboard on generated sales of chosen sizes.
 
-``python -m bench --customers 5000 20000`` generates the demo-like dataset at each size
-(deterministic), then measures, in one run: loading the CSV into the canonical tables,
-building the derived facts, each overview query, and a view change (a new window W, which
-rebuilds the facts and reruns the queries). Each step is timed several times and the
-median is reported. ``--write`` also writes the table into docs/benchmarks.md.
+``python -m bench --lines 1000000 10000000`` writes each dataset (``bench/generate.py``:
+deterministic, about 20 order lines per customer over three years) as CSV and Parquet, then
+measures in one run, each in its own process (so that peak memory is that work's alone):
+
+- DuckDB's bare ``read_csv`` of the orders file into a table, the yardstick for the import;
+- import: orders and customers files into the canonical tables (CSV; and the orders as
+  Parquet), then the derived tables of the default view (suggested W, spells, facts, tiers);
+- every page's queries (``bench/pages.py``) for the default view, then for a filter change
+  (median of ``--repeat`` region filters); a what-if lever change;
+- the pandas peer (``bench/peer.py``): read the files, then per page the same figures for the
+  same filter changes;
+- peak memory (maximum resident set) of each process.
+
+``--write`` puts the tables into docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import resource
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "data"))
+DATA = ROOT / "bench" / "data"
 
-from generate_demo import generate, write_csv  # noqa: E402
-
+from bench import pages, peer  # noqa: E402
+from bench.generate import generate  # noqa: E402
 from bench.simulate import simulate_summary  # noqa: E402
 from churn.clv import fit_bgnbd, fit_gamma_gamma  # noqa: E402
 from churn.db import open_connection  # noqa: E402
-from churn.facts import build_facts  # noqa: E402
-from churn.ingest import load_files  # noqa: E402
+from churn.ingest import create_canonical_tables, load_file  # noqa: E402
 from churn.settings import Settings  # noqa: E402
+from churn.sources import prepare_file  # noqa: E402
 from churn.whatif import Levers, baseline_for, compare  # noqa: E402
 from churn.workspace import Workspace  # noqa: E402
 
@@ -37,6 +47,7 @@ MARKER_START = "<!-- bench:start -->"
 MARKER_END = "<!-- bench:end -->"
 FIT_START = "<!-- bench-fit:start -->"
 FIT_END = "<!-- bench-fit:end -->"
+REGIONS = ("North", "South", "East", "West", "Central")
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
@@ -48,66 +59,148 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def overview_queries(workspace: Workspace, settings: Settings, first_date: date) -> None:
-    workspace.query("customer_status", settings.filter_params())
-    workspace.query("churn_by_period", settings.period_params(first_date))
+def filter_changes(view: Callable[[str], object], repeat: int) -> float:
+    """Median milliseconds of ``repeat`` views, each filtered on another region."""
+    regions = iter(REGIONS[i % len(REGIONS)] for i in range(repeat))
+    return median_ms(lambda: view(next(regions)), repeat)
 
 
-def measure(n_customers: int, repeat: int) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as folder:
-        orders, customers = generate(n_customers)
-        orders_path, customers_path = Path(folder) / "orders.csv", Path(folder) / "customers.csv"
-        write_csv(orders_path, orders)
-        write_csv(customers_path, customers)
-        workspace = Workspace(open_connection([Path(folder)]))
+def seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
-        def load() -> None:
-            workspace.set_dataset("bench", load_files(workspace.con, [orders_path], [customers_path]))
 
-        load_ms = median_ms(load, repeat)
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_read(orders: Path) -> dict[str, float]:
+    """DuckDB's own read_csv of the orders file into a table."""
+    con = open_connection([orders.parent])
+    elapsed = seconds(lambda: con.execute("create table bare as select * from read_csv($path)", {"path": str(orders)}))
+    return {"bare_read_s": elapsed}
+
+
+def load_workspace(orders: Path, customers: Path) -> tuple[Workspace, Settings, float, float]:
+    """A workspace with the files loaded and the default view derived; the seconds of the load
+    into canonical tables and of the derived tables."""
+    workspace = Workspace(open_connection([orders.parent]))
+
+    def load() -> None:
+        create_canonical_tables(workspace.con)
+        loads = [
+            load_file(workspace.con, prepare_file(orders, orders.name, None), "orders"),
+            load_file(workspace.con, prepare_file(customers, customers.name, None), "customers"),
+        ]
+        workspace.set_dataset("bench", loads)
+
+    load_s = seconds(load)
+    dataset = workspace.dataset
+    assert dataset is not None and dataset.last_date is not None
+    as_of = dataset.last_date
+    settings = Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days)
+    derive_s = seconds(lambda: workspace.ensure_derived(settings))
+    return workspace, settings, load_s, derive_s
+
+
+def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) -> dict[str, object]:
+    """The dashboard's side: import, then every page's queries (one process)."""
+    start = time.perf_counter()
+    workspace, settings, load_s, derive_s = load_workspace(orders, customers)
+    result: dict[str, object] = {"import_s": time.perf_counter() - start, "load_s": load_s, "derive_s": derive_s}
+    if with_pages:
         dataset = workspace.dataset
-        assert dataset is not None and dataset.first_date is not None and dataset.last_date is not None
-        as_of = dataset.last_date
-        settings = Settings(as_of=as_of, window_days=60)
+        assert dataset is not None and dataset.first_date is not None
+        first = dataset.first_date
+        for name, page in pages.PAGES.items():
+            result[f"{name}_first_ms"] = median_ms(lambda p=page: p(workspace, settings, first), 1)
 
-        facts_ms = median_ms(lambda: build_facts(workspace.con, as_of, 60), repeat)
-        workspace.ensure_facts(as_of, 60)
-        queries_ms = median_ms(lambda: overview_queries(workspace, settings, dataset.first_date), repeat)
-        windows = iter(range(61, 61 + repeat))
-
-        def view_change() -> None:
-            window = next(windows)
-            workspace.ensure_facts(as_of, window)
-            overview_queries(workspace, Settings(as_of=as_of, window_days=window), dataset.first_date)
-
-        change_ms = median_ms(view_change, repeat)
-        workspace.ensure_derived(settings)
+            result[f"{name}_ms"] = filter_changes(
+                lambda region, p=page: p(
+                    workspace, replace(settings, filter_dimension="region", filter_values=(region,)), first
+                ),
+                repeat,
+            )
         tiers, _ = baseline_for(workspace, settings)
-        cuts = iter(range(repeat))
-        whatif_ms = median_ms(lambda: compare(tiers, Levers(churn_cut_all=next(cuts) / 100), "month"), repeat)
-        workspace.close()
-        return {
-            "customers": n_customers,
-            "orders": len(orders),
-            "load_ms": load_ms,
-            "facts_ms": facts_ms,
-            "overview_queries_ms": queries_ms,
-            "window_change_ms": change_ms,
-            "whatif_lever_ms": whatif_ms,
-        }
+        cuts = iter(range(1, repeat + 1))
+        result["lever_ms"] = median_ms(lambda: compare(tiers, Levers(churn_cut_all=next(cuts) / 100), "month"), repeat)
+    workspace.close()
+    result["app_memory_mb"] = peak_memory_mb()
+    return result
 
 
-def table(rows: list[dict[str, object]]) -> str:
+def measure_peer(orders: Path, customers: Path, repeat: int, as_of: str, window: int) -> dict[str, object]:
+    """The pandas peer: read once, then every page's figures per filter change (one process)."""
+    from datetime import date
+
+    start = time.perf_counter()
+    frames = peer.load(str(orders), str(customers))
+    result: dict[str, object] = {"peer_import_s": time.perf_counter() - start}
+    for name, page in peer.PAGES.items():
+        result[f"peer_{name}_ms"] = filter_changes(
+            lambda region, p=page: p(peer.View(*frames, date.fromisoformat(as_of), window, region)), repeat
+        )
+    result["peer_memory_mb"] = peak_memory_mb()
+    return result
+
+
+def in_process(function: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
+    """Run a measurement in a fresh process, so that its peak memory is its own."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str, object]:
+    files = generate(lines, folder)
+    orders, customers = files["orders.csv"], files["customers.csv"]
+    row: dict[str, object] = {"lines": lines}
+    row |= in_process(bare_read, orders)
+    row |= in_process(measure_app, orders, customers, repeat, True)
+    parquet = in_process(measure_app, files["orders.parquet"], customers, repeat, False)
+    row |= {"parquet_import_s": parquet["import_s"], "parquet_memory_mb": parquet["app_memory_mb"]}
+    if with_peer:
+        probe = in_process(probe_view, orders, customers)
+        row |= in_process(measure_peer, orders, customers, repeat, probe["as_of"], probe["window"])
+    return row
+
+
+def probe_view(orders: Path, customers: Path) -> dict[str, object]:
+    """The default view's as-of date and W, for the peer to compute the same view."""
+    workspace, settings, _, _ = load_workspace(orders, customers)
+    workspace.close()
+    return {"as_of": settings.as_of.isoformat(), "window": settings.window_days}
+
+
+def tables(rows: list[dict[str, object]]) -> str:
+    """The figures as Markdown: import and memory per size, then per page."""
     lines = [
-        "| customers | orders | load CSV (ms) | build facts (ms) | overview queries (ms) "
-        "| change W: facts + queries (ms) | what-if lever (ms) |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| order lines | bare read_csv (s) | import + derived, CSV (s) | of which derived (s) | ratio to bare "
+        "| import, Parquet (s) | peak memory (MB) | pandas read (s) | pandas peak memory (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        ratio = float(row["import_s"]) / float(row["bare_read_s"])  # type: ignore[arg-type]
         lines.append(
-            f"| {row['customers']:,} | {row['orders']:,} | {row['load_ms']:.0f} | {row['facts_ms']:.0f} "
-            f"| {row['overview_queries_ms']:.1f} | {row['window_change_ms']:.0f} | {row['whatif_lever_ms']:.1f} |"
+            f"| {row['lines']:,} | {row['bare_read_s']:.2f} | {row['import_s']:.2f} | {row['derive_s']:.2f} "
+            f"| {ratio:.1f}× | {row['parquet_import_s']:.2f} | {row['app_memory_mb']:,.0f} "
+            f"| {row.get('peer_import_s', float('nan')):.2f} | {row.get('peer_memory_mb', float('nan')):,.0f} |"
         )
+    lines += [
+        "",
+        "| order lines | page | first view (ms) | filter change, median (ms) | pandas peer (ms) | peer ÷ dashboard |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for name in pages.PAGES:
+            ours = float(row[f"{name}_ms"])  # type: ignore[arg-type]
+            theirs = row.get(f"peer_{name}_ms")
+            ratio = f"{float(theirs) / ours:.0f}×" if theirs is not None else "–"  # type: ignore[arg-type]
+            shown = f"{float(theirs):,.0f}" if theirs is not None else "–"  # type: ignore[arg-type]
+            lines.append(
+                f"| {row['lines']:,} | {name} | {row[f'{name}_first_ms']:,.0f} | {ours:,.1f} | {shown} | {ratio} |"
+            )
+        lines.append(f"| {row['lines']:,} | what-if lever | – | {row['lever_ms']:.1f} | – | – |")
     return "\n".join(lines)
 
 
@@ -139,22 +232,18 @@ def write_docs(text: str, start: str = MARKER_START, end: str = MARKER_END) -> N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, nargs="+", default=[5000, 50000], help="dataset sizes")
-    parser.add_argument("--repeat", type=int, default=5, help="timings per step (median reported)")
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000], help="order lines")
+    parser.add_argument("--repeat", type=int, default=5, help="filter changes per page (median reported)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder for the generated files (kept)")
     parser.add_argument("--write", action="store_true", help="write the tables into docs/benchmarks.md")
     parser.add_argument(
         "--fit-customers", type=int, nargs="*", default=[100_000, 500_000], help="sizes for the model-fit timing"
     )
-    parser.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
     args = parser.parse_args(argv)
-    rows = [measure(n, args.repeat) for n in args.customers]
-    text = table(rows)
+    rows = [measure(lines, args.repeat, not args.no_peer, args.data) for lines in args.lines]
+    text = tables(rows)
     print(text)
-    if args.csv:
-        with args.csv.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
     if args.write:
         write_docs(text)
     if args.fit_customers:

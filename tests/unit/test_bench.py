@@ -1,13 +1,36 @@
-"""The benchmark script keeps working (timings are not asserted)."""
+"""The benchmark script keeps working at a small size (timings are not asserted), and it runs
+every query each page runs."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from bench.__main__ import main
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def test_benchmark_runs_at_small_size(capsys) -> None:
-    assert main(["--customers", "300", "--repeat", "1", "--fit-customers", "2000"]) == 0
+
+def test_benchmark_runs_at_small_size(capsys, tmp_path: Path) -> None:
+    assert main(["--lines", "50000", "--repeat", "1", "--data", str(tmp_path), "--fit-customers", "2000"]) == 0
     output = capsys.readouterr().out
-    assert output.startswith("| customers | orders |")
-    assert "| 300 |" in output
+    assert output.startswith("| order lines | bare read_csv (s) |")
+    assert "| 50,000 | trends |" in output and "| 50,000 | what-if lever |" in output
     assert "| 2,000 |" in output  # the model-fit table
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "customers_50000.csv",
+        "orders_50000.csv",
+        "orders_50000.parquet",
+    ]
+
+
+def test_bench_pages_run_every_query_of_their_page() -> None:
+    bench = (ROOT / "bench" / "pages.py").read_text(encoding="utf-8")
+    for page in ("overview", "trends", "causes", "tiers", "lifetime-value", "what-if"):
+        source = (ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
+        function = bench.split(f"def {page.replace('-', '_')}(")[1].split("\ndef ")[0]
+        for query in re.findall(r'workspace\.(?:cached_)?query\(\s*"([a-z_]+)"', source):
+            assert f'"{query}"' in function, (page, query)
+        for call in ("window_sensitivity", "tier_migration", "clv_models", "baseline_for"):
+            if call + "(" in source:
+                assert call + "(" in function, (page, call)
