@@ -35,16 +35,16 @@ def causes(workspace: Workspace, settings: Settings, first: date) -> None:
     workspace.query("churn_by_cause_and_period", {**params, "as_of": settings.as_of, "grain": settings.grain})
     workspace.query("churn_by_cause_and_segment", {**params, "dimension": "tier"})
     workspace.query("customer_status", settings.filter_params())
-    workspace.query("value_per_customer", {"as_of": settings.as_of})
+    workspace.cached_query("value_per_customer", {"as_of": settings.as_of})
 
 
 def tiers(workspace: Workspace, settings: Settings, first: date) -> None:
     rule = settings.tier_rule
-    workspace.query("tier_summary")
-    workspace.query("value_curve", {"curve_basis": "revenue", "tier_basis": rule.basis})
-    workspace.query("value_concentration", {"curve_basis": "revenue"})
-    workspace.query("value_curve", {"curve_basis": "margin", "tier_basis": rule.basis})
-    workspace.query("value_concentration", {"curve_basis": "margin"})
+    workspace.cached_query("tier_summary")
+    workspace.cached_query("value_curve", {"curve_basis": "revenue", "tier_basis": rule.basis})
+    workspace.cached_query("value_concentration", {"curve_basis": "revenue"})
+    workspace.cached_query("value_curve", {"curve_basis": "margin", "tier_basis": rule.basis})
+    workspace.cached_query("value_concentration", {"curve_basis": "margin"})
     workspace.query("churn_by_period", settings.period_params(first, dimension="tier"))
     last_start = date(settings.as_of.year, settings.as_of.month, 1) - timedelta(days=1)
     period_start = date(last_start.year, last_start.month, 1)
@@ -60,12 +60,12 @@ def tiers(workspace: Workspace, settings: Settings, first: date) -> None:
 def lifetime_value(workspace: Workspace, settings: Settings, first: date) -> None:
     workspace.query("value_distribution", {"dimension": "tier", **settings.filter_params()})
     workspace.query("formula_ltv_from_customers", {"monthly_discount": 0.01})
-    workspace.query("first_order_vs_lifetime", {"as_of": settings.as_of})
+    workspace.cached_query("first_order_vs_lifetime", {"as_of": settings.as_of})
     summary, models = workspace.clv_models(settings.as_of)
     if not isinstance(models, str):
         predict(summary, models, 12, 0.008)
     workspace.query("active_customer_profiles", settings.filter_params())
-    workspace.query("customer_tier_assignment")
+    workspace.cached_query("customer_tier_assignment")
     baseline_for(workspace, replace(settings, grain="month"))
 
 

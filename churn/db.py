@@ -62,6 +62,7 @@ def open_connection(
     allowed = [str(Path(d).resolve()) + "/" for d in dirs]
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
+    con.execute("set enable_progress_bar = false")  # nothing written to the server's terminal
     con.execute("set lock_configuration = true")
     return con
 

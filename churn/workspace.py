@@ -228,11 +228,15 @@ class Workspace:
     def tier_migration(
         self, rule: TierRule, before: tuple[date, date], after: tuple[date, date]
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Tier moves between two value windows: (matrix of counts, customers who dropped)."""
+        """Tier moves between two value windows: (matrix of counts, customers who dropped);
+        remembered per dataset, rule and windows (the filters do not apply to it)."""
+        key = ("migration", self._facts_key, rule, before, after)
         with self._lock:
-            build_table(self.con, "tiers_before", "customer_tiers", migration_params(rule, before))
-            build_table(self.con, "tiers_after", "customer_tiers", migration_params(rule, after))
-            return self.query("tier_migration"), self.query("tier_drops")
+            if key not in self._cache:
+                build_table(self.con, "tiers_before", "customer_tiers", migration_params(rule, before))
+                build_table(self.con, "tiers_after", "customer_tiers", migration_params(rule, after))
+                self._cache[key] = (self.query("tier_migration"), self.query("tier_drops"))  # type: ignore[assignment]
+            return self._cache[key]  # type: ignore[return-value]
 
     def window_sensitivity(self, settings: Settings, windows: tuple[int, ...]) -> pd.DataFrame:
         """The last complete period's churn for each inactivity window W in ``windows``: the
@@ -267,7 +271,7 @@ class Workspace:
                                 "churn_rate": last["churn_rate"],
                             }
                         )
-                shares = self.query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
+                shares = self.cached_query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
                 result = pd.DataFrame(
                     rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
                 )

@@ -110,7 +110,7 @@ if lost_to_rivals == 0:
     st.info(t("causes.accumulation_none"))
 else:
     ours = int(workspace.query("customer_status", settings.filter_params()).iloc[0]["active_customers"])
-    value = workspace.query("value_per_customer", {"as_of": settings.as_of}).iloc[0]
+    value = workspace.cached_query("value_per_customer", {"as_of": settings.as_of}).iloc[0]
     basis = "margin" if pd.notna(value["margin_per_customer"]) else "revenue"
     profit = float(value[f"{basis}_per_customer"]) if pd.notna(value[f"{basis}_per_customer"]) else 0.0
     basis_name = t(f"basis.{basis}").lower()

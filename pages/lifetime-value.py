@@ -75,7 +75,7 @@ if dataset.first_date is None:
 
 # First order against lifetime
 st.header(t("ltv.first_title"))
-first = workspace.query("first_order_vs_lifetime", {"as_of": settings.as_of})
+first = workspace.cached_query("first_order_vs_lifetime", {"as_of": settings.as_of})
 st.plotly_chart(first_order_heatmap(first, t("ltv.first_heatmap")), config=chart_config)
 valuable = int(first["platinum_gold_customers"].sum())
 small = int(first["platinum_gold_small_first"].sum())
@@ -119,7 +119,7 @@ st.caption(
     )
 )
 profiles = workspace.query("active_customer_profiles", settings.filter_params())
-tiers_of = workspace.query("customer_tier_assignment")
+tiers_of = workspace.cached_query("customer_tier_assignment")
 by_tier = predictions.merge(tiers_of, on="customer_id").groupby("tier")
 monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
 rows = []

@@ -24,7 +24,7 @@ grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("tiers.title"))
 try:
-    summary = workspace.query("tier_summary")
+    summary = workspace.cached_query("tier_summary")
 except QueryError as error:
     show_query_error(error)
     st.stop()
@@ -93,8 +93,8 @@ for column, curve_basis in ((left, "revenue"), (right, "margin")):
             st.info(t("tiers.whale_no_cost"))
             continue
         name = t(f"basis.{curve_basis}").lower()
-        curve = workspace.query("value_curve", {"curve_basis": curve_basis, "tier_basis": rule.basis})
-        concentration = workspace.query("value_concentration", {"curve_basis": curve_basis}).iloc[0]
+        curve = workspace.cached_query("value_curve", {"curve_basis": curve_basis, "tier_basis": rule.basis})
+        concentration = workspace.cached_query("value_concentration", {"curve_basis": curve_basis}).iloc[0]
         title = t("tiers.curve_title", basis=name) if curve_basis == "revenue" else t("tiers.whale_title")
         st.plotly_chart(value_curve(curve, name, title), config={"displaylogo": False})
         if curve_basis == "revenue":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bench.__main__ import main
+from bench.run import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,258 @@
+"""Benchmark: the dashboard against a plain pandas dashboard on generated sales of chosen sizes.
+
+``python -m bench --lines 1000000 10000000`` writes each dataset (``bench/generate.py``:
+deterministic, about 20 order lines per customer over three years) as CSV and Parquet, then
+measures in one run, each in its own process (so that peak memory is that work's alone):
+
+- DuckDB's bare ``read_csv`` of the orders file into a table, the yardstick for the import;
+- import: orders and customers files into the canonical tables (CSV; and the orders as
+  Parquet), then the derived tables of the default view (suggested W, spells, facts, tiers);
+- every page's queries (``bench/pages.py``) for the default view, then for a filter change
+  (median of ``--repeat`` region filters); a what-if lever change;
+- the pandas peer (``bench/peer.py``): read the files, then per page the same figures for the
+  same filter changes;
+- peak memory (maximum resident set) of each process.
+
+``--write`` puts the tables into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+
+from bench import pages, peer  # noqa: E402
+from bench.generate import generate  # noqa: E402
+from bench.simulate import simulate_summary  # noqa: E402
+from churn.clv import fit_bgnbd, fit_gamma_gamma  # noqa: E402
+from churn.db import open_connection  # noqa: E402
+from churn.ingest import create_canonical_tables, load_file  # noqa: E402
+from churn.settings import Settings  # noqa: E402
+from churn.sources import prepare_file  # noqa: E402
+from churn.whatif import Levers, baseline_for, compare  # noqa: E402
+from churn.workspace import Workspace  # noqa: E402
+
+MARKER_START = "<!-- bench:start -->"
+MARKER_END = "<!-- bench:end -->"
+FIT_START = "<!-- bench-fit:start -->"
+FIT_END = "<!-- bench-fit:end -->"
+REGIONS = ("North", "South", "East", "West", "Central")
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def filter_changes(view: Callable[[str], object], repeat: int) -> float:
+    """Median milliseconds of ``repeat`` views, each filtered on another region."""
+    regions = iter(REGIONS[i % len(REGIONS)] for i in range(repeat))
+    return median_ms(lambda: view(next(regions)), repeat)
+
+
+def seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_read(orders: Path) -> dict[str, float]:
+    """DuckDB's own read_csv of the orders file into a table."""
+    con = open_connection([orders.parent])
+    elapsed = seconds(lambda: con.execute("create table bare as select * from read_csv($path)", {"path": str(orders)}))
+    return {"bare_read_s": elapsed}
+
+
+def load_workspace(orders: Path, customers: Path) -> tuple[Workspace, Settings, float, float]:
+    """A workspace with the files loaded and the default view derived; the seconds of the load
+    into canonical tables and of the derived tables."""
+    workspace = Workspace(open_connection([orders.parent]))
+
+    def load() -> None:
+        create_canonical_tables(workspace.con)
+        loads = [
+            load_file(workspace.con, prepare_file(orders, orders.name, None), "orders"),
+            load_file(workspace.con, prepare_file(customers, customers.name, None), "customers"),
+        ]
+        workspace.set_dataset("bench", loads)
+
+    load_s = seconds(load)
+    dataset = workspace.dataset
+    assert dataset is not None and dataset.last_date is not None
+    as_of = dataset.last_date
+    settings = Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days)
+    derive_s = seconds(lambda: workspace.ensure_derived(settings))
+    return workspace, settings, load_s, derive_s
+
+
+def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) -> dict[str, object]:
+    """The dashboard's side: import, then every page's queries (one process)."""
+    start = time.perf_counter()
+    workspace, settings, load_s, derive_s = load_workspace(orders, customers)
+    result: dict[str, object] = {"import_s": time.perf_counter() - start, "load_s": load_s, "derive_s": derive_s}
+    if with_pages:
+        dataset = workspace.dataset
+        assert dataset is not None and dataset.first_date is not None
+        first = dataset.first_date
+        for name, page in pages.PAGES.items():
+            result[f"{name}_first_ms"] = median_ms(lambda p=page: p(workspace, settings, first), 1)
+
+            result[f"{name}_ms"] = filter_changes(
+                lambda region, p=page: p(
+                    workspace, replace(settings, filter_dimension="region", filter_values=(region,)), first
+                ),
+                repeat,
+            )
+        tiers, _ = baseline_for(workspace, settings)
+        cuts = iter(range(1, repeat + 1))
+        result["lever_ms"] = median_ms(lambda: compare(tiers, Levers(churn_cut_all=next(cuts) / 100), "month"), repeat)
+    workspace.close()
+    result["app_memory_mb"] = peak_memory_mb()
+    return result
+
+
+def measure_peer(orders: Path, customers: Path, repeat: int, as_of: str, window: int) -> dict[str, object]:
+    """The pandas peer: read once, then every page's figures per filter change (one process)."""
+    from datetime import date
+
+    start = time.perf_counter()
+    frames = peer.load(str(orders), str(customers))
+    result: dict[str, object] = {"peer_import_s": time.perf_counter() - start}
+    for name, page in peer.PAGES.items():
+        result[f"peer_{name}_ms"] = filter_changes(
+            lambda region, p=page: p(peer.View(*frames, date.fromisoformat(as_of), window, region)), repeat
+        )
+    result["peer_memory_mb"] = peak_memory_mb()
+    return result
+
+
+def in_process(function: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
+    """Run a measurement in a fresh process, so that its peak memory is its own."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str, object]:
+    files = generate(lines, folder)
+    orders, customers = files["orders.csv"], files["customers.csv"]
+    row: dict[str, object] = {"lines": lines}
+    row |= in_process(bare_read, orders)
+    row |= in_process(measure_app, orders, customers, repeat, True)
+    parquet = in_process(measure_app, files["orders.parquet"], customers, repeat, False)
+    row |= {"parquet_import_s": parquet["import_s"], "parquet_memory_mb": parquet["app_memory_mb"]}
+    if with_peer:
+        probe = in_process(probe_view, orders, customers)
+        row |= in_process(measure_peer, orders, customers, repeat, probe["as_of"], probe["window"])
+    return row
+
+
+def probe_view(orders: Path, customers: Path) -> dict[str, object]:
+    """The default view's as-of date and W, for the peer to compute the same view."""
+    workspace, settings, _, _ = load_workspace(orders, customers)
+    workspace.close()
+    return {"as_of": settings.as_of.isoformat(), "window": settings.window_days}
+
+
+def tables(rows: list[dict[str, object]]) -> str:
+    """The figures as Markdown: import and memory per size, then per page."""
+    lines = [
+        "| order lines | bare read_csv (s) | import + derived, CSV (s) | of which derived (s) | ratio to bare "
+        "| import, Parquet (s) | peak memory (MB) | pandas read (s) | pandas peak memory (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = float(row["import_s"]) / float(row["bare_read_s"])  # type: ignore[arg-type]
+        lines.append(
+            f"| {row['lines']:,} | {row['bare_read_s']:.2f} | {row['import_s']:.2f} | {row['derive_s']:.2f} "
+            f"| {ratio:.1f}× | {row['parquet_import_s']:.2f} | {row['app_memory_mb']:,.0f} "
+            f"| {row.get('peer_import_s', float('nan')):.2f} | {row.get('peer_memory_mb', float('nan')):,.0f} |"
+        )
+    lines += [
+        "",
+        "| order lines | page | first view (ms) | filter change, median (ms) | pandas peer (ms) | peer ÷ dashboard |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for name in pages.PAGES:
+            ours = float(row[f"{name}_ms"])  # type: ignore[arg-type]
+            theirs = row.get(f"peer_{name}_ms")
+            ratio = f"{float(theirs) / ours:.0f}×" if theirs is not None else "–"  # type: ignore[arg-type]
+            shown = f"{float(theirs):,.0f}" if theirs is not None else "–"  # type: ignore[arg-type]
+            lines.append(
+                f"| {row['lines']:,} | {name} | {row[f'{name}_first_ms']:,.0f} | {ours:,.1f} | {shown} | {ratio} |"
+            )
+        lines.append(f"| {row['lines']:,} | what-if lever | – | {row['lever_ms']:.1f} | – | – |")
+    return "\n".join(lines)
+
+
+def fit_table(sizes: list[int], repeat: int) -> str:
+    """Time of the BG/NBD and Gamma-Gamma fits on customers simulated from the models, with
+    times in whole days as in real data."""
+    lines = [
+        "| customers | BG/NBD fit (s) | Gamma-Gamma fit (s) | r (true 0.25) | alpha (true 4) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        summary = simulate_summary(size)
+        summary["recency"] = (summary["recency"] * 7).round() / 7
+        summary["age"] = (summary["age"] * 7).round() / 7
+        fitted = fit_bgnbd(summary["frequency"], summary["recency"], summary["age"])
+        bgnbd_s = median_ms(lambda s=summary: fit_bgnbd(s["frequency"], s["recency"], s["age"]), repeat) / 1000
+        spend_s = median_ms(lambda s=summary: fit_gamma_gamma(s["frequency"], s["monetary_value"]), repeat) / 1000
+        lines.append(f"| {size:,} | {bgnbd_s:.2f} | {spend_s:.2f} | {fitted.r:.3f} | {fitted.alpha:.3f} |")
+    return "\n".join(lines)
+
+
+def write_docs(text: str, start: str = MARKER_START, end: str = MARKER_END) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    content = path.read_text(encoding="utf-8")
+    before, rest = content.split(start)
+    _, after = rest.split(end)
+    path.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000], help="order lines")
+    parser.add_argument("--repeat", type=int, default=5, help="filter changes per page (median reported)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder for the generated files (kept)")
+    parser.add_argument("--write", action="store_true", help="write the tables into docs/benchmarks.md")
+    parser.add_argument(
+        "--fit-customers", type=int, nargs="*", default=[100_000, 500_000], help="sizes for the model-fit timing"
+    )
+    args = parser.parse_args(argv)
+    rows = [measure(lines, args.repeat, not args.no_peer, args.data) for lines in args.lines]
+    text = tables(rows)
+    print(text)
+    if args.write:
+        write_docs(text)
+    if args.fit_customers:
+        fits = fit_table(args.fit_customers, max(1, args.repeat // 2))
+        print(fits)
+        if args.write:
+            write_docs(fits, FIT_START, FIT_END)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
