@@ -23,6 +23,7 @@ import resource
 import statistics
 import sys
 import time
+import types
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -147,8 +148,15 @@ def measure_peer(orders: Path, customers: Path, repeat: int, as_of: str, window:
 
 def in_process(function: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
     """Run a measurement in a fresh process, so that its peak memory is its own."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()
+    # A spawned process re-runs the parent's __main__ (under pytest after AppTest: app.py);
+    # the measurements live in this module and need nothing from it.
+    main_module = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+            return pool.submit(function, *args).result()
+    finally:
+        sys.modules["__main__"] = main_module
 
 
 def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str, object]:
