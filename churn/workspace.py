@@ -36,6 +36,11 @@ from churn.sources import PreparedFile
 from churn.tiers import TierRule, migration_params
 
 QUERY_TIMEOUT_SECONDS = 60.0
+# Derived tables that one query needs, built on its first use for the parameters named and
+# kept until the facts change: the filter-independent part of a query a filter change reruns.
+ON_DEMAND_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "revenue_churn_by_period": ("customer_period_revenue", ("as_of", "grain")),
+}
 
 
 @dataclass
@@ -91,6 +96,8 @@ class Workspace:
         self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
         # Spells built for other windows W (for the sensitivity chart), by W: the as-of date.
         self._window_spells: dict[int, date] = {}
+        # On-demand tables (ON_DEMAND_TABLES) and what they were built for.
+        self._on_demand: dict[str, tuple[object, ...]] = {}
         self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
         self._models: dict[tuple[object, ...], tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]] = {}
 
@@ -139,6 +146,7 @@ class Workspace:
             self._window_suggestion.clear()
             self._sensitivity.clear()
             self._window_spells.clear()
+            self._on_demand.clear()
             self._cache.clear()
             self._models.clear()
             summary = self.query("dataset_summary").iloc[0]
@@ -315,6 +323,13 @@ class Workspace:
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""
         with self._lock:
+            if name in ON_DEMAND_TABLES:
+                table, names = ON_DEMAND_TABLES[name]
+                needed = {key: (params or {})[key] for key in names}
+                built_for = (self._facts_key, *needed.values())
+                if self._on_demand.get(table) != built_for:
+                    build_table(self.con, table, table, needed)
+                    self._on_demand[table] = built_for
             timer = threading.Timer(QUERY_TIMEOUT_SECONDS, self.con.interrupt)
             timer.start()
             try:

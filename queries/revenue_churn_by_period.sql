@@ -3,14 +3,14 @@
 --   revenue_lost = the same revenue of those of them who churned in the period (the customers
 --                  counted in "churned" of churn_by_period)
 --   revenue_churn_rate = revenue_lost / revenue_base (at most 100% when no revenue is negative)
--- Built on customer_spells, customer_facts, customer_tiers and orders.
+-- Built on customer_period_revenue (per customer and period, built on first use), customer_facts
+-- and customer_tiers (for the filters).
 -- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
 with
 
-spells as (
-    select customer_spells.*
-    from customer_spells
-    left join customer_facts using (customer_id)
+kept as (
+    select customer_facts.customer_id
+    from customer_facts
     left join customer_tiers using (customer_id)
     where (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
         and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
@@ -40,32 +40,6 @@ periods as (
     )
 ),
 
-at_start as (
-    select
-        periods.period_start,
-        periods.period_end,
-        spells.customer_id,
-        coalesce(spells.churn_date < periods.period_end, false) as is_churned_in_period
-    from periods
-    join spells
-        on spells.spell_start < periods.period_start
-        and (spells.churn_date is null or spells.churn_date >= periods.period_start)
-),
-
-base_revenue as (
-    select
-        at_start.period_start,
-        at_start.customer_id,
-        any_value(at_start.is_churned_in_period) as is_churned_in_period,
-        coalesce(sum(orders.amount), 0) as revenue_before
-    from at_start
-    left join orders
-        on orders.customer_id = at_start.customer_id
-        and orders.order_date >= at_start.period_start - 365
-        and orders.order_date < at_start.period_start
-    group by at_start.period_start, at_start.customer_id
-),
-
 per_period as (
     select
         period_start,
@@ -73,7 +47,8 @@ per_period as (
         count(*) filter (where is_churned_in_period) as churned,
         sum(revenue_before) as revenue_base,
         coalesce(sum(revenue_before) filter (where is_churned_in_period), 0) as revenue_lost
-    from base_revenue
+    from customer_period_revenue
+    semi join kept using (customer_id)
     group by period_start
 ),
 

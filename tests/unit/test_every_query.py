@@ -88,6 +88,7 @@ EXPECTED_COLUMNS = {
     "rejected_rows": {"file", "line", "column_name", "reason", "raw"},
     "data_warnings": {"warning", "rows", "example", "share"},
     "extra_dimension_names": {"dimension"},
+    "customer_period_revenue": {"period_start", "customer_id", "is_churned_in_period", "revenue_before"},
     "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))

@@ -1,0 +1,55 @@
+-- customer_period_revenue: for every period and every customer active at its start, whether they
+-- churned in the period and their revenue in the 365 days before the period start. The part of
+-- revenue churn that no filter changes, built once per as-of date, W and grain (on first use
+-- by revenue_churn_by_period, see Workspace.query), so that a filter change only aggregates.
+-- Built on customer_spells and orders.
+-- Parameters: $as_of, $grain.
+with
+
+step as (
+    select case $grain
+        when 'month' then interval 1 month
+        when 'quarter' then interval 3 month
+        when 'year' then interval 1 year
+    end as period_length
+),
+
+periods as (
+    select
+        period_start::date as period_start,
+        (period_start + (select period_length from step))::date as period_end
+    from (
+        select unnest(generate_series(
+            date_trunc($grain, (select min(spell_start) from customer_spells)),
+            date_trunc($grain, $as_of::date),
+            (select period_length from step)
+        )) as period_start
+    )
+),
+
+at_start as (
+    select
+        periods.period_start,
+        customer_spells.customer_id,
+        coalesce(customer_spells.churn_date < periods.period_end, false) as is_churned_in_period
+    from periods
+    join customer_spells
+        on customer_spells.spell_start < periods.period_start
+        and (customer_spells.churn_date is null or customer_spells.churn_date >= periods.period_start)
+),
+
+final as (
+    select
+        at_start.period_start,
+        at_start.customer_id,
+        any_value(at_start.is_churned_in_period) as is_churned_in_period,
+        coalesce(sum(orders.amount), 0) as revenue_before
+    from at_start
+    left join orders
+        on orders.customer_id = at_start.customer_id
+        and orders.order_date >= at_start.period_start - 365
+        and orders.order_date < at_start.period_start
+    group by at_start.period_start, at_start.customer_id
+)
+
+select * from final
