@@ -9,6 +9,8 @@ locked so that no query can loosen it.
 from __future__ import annotations
 
 import re
+import tempfile
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,9 @@ def open_connection(
             "autoload_known_extensions": False,
             "memory_limit": memory_limit,
             "threads": threads,
+            # Where DuckDB spills what does not fit in memory (a 30M-line file): a folder of
+            # this connection's own under the system's temp dir, not the working directory.
+            "temp_directory": str(Path(tempfile.gettempdir()) / f"churn-duckdb-{uuid.uuid4().hex}"),
         },
     )
     allowed = [str(Path(d).resolve()) + "/" for d in dirs]

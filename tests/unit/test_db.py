@@ -81,3 +81,17 @@ def test_runaway_query_is_interrupted_with_a_message(tmp_path: Path, monkeypatch
     assert raised.value.message == "The computation 'runaway' was stopped."
     # The connection still works afterwards.
     assert workspace.con.execute("select 42").fetchone() == (42,)
+
+
+def test_a_query_bigger_than_memory_spills_to_the_connections_own_temp_folder() -> None:
+    import os
+
+    from churn.db import open_connection
+
+    con = open_connection(memory_limit="64MB")
+    folder = con.execute("select current_setting('temp_directory')").fetchone()[0]
+    assert "churn-duckdb-" in folder and not folder.startswith(os.getcwd())
+    con.execute("create table t as select i, hash(i)::varchar as s from range(4000000) r(i)")
+    assert con.execute("select count(*) from (select * from t order by s)").fetchone() == (4000000,)
+    con.close()
+    assert not os.path.exists(folder)  # removed with the connection
