@@ -48,13 +48,22 @@ spell_offsets as (
     join cohorts using (customer_id)
 ),
 
-active as (
-    select
-        cohort_start,
-        unnest(range(first_offset, last_offset + 1)) as periods_since,
-        customer_id
+-- A customer's spells never overlap, so the customers active in each period are a running
+-- sum of +1 where a spell's first period is and -1 after its last (no list of customers).
+changes as (
+    select cohort_start, first_offset as periods_since, 1 as change
     from spell_offsets
     where last_offset >= first_offset
+    union all
+    select cohort_start, last_offset + 1, -1
+    from spell_offsets
+    where last_offset >= first_offset
+),
+
+change_per_period as (
+    select cohort_start, periods_since, sum(change) as change
+    from changes
+    group by cohort_start, periods_since
 ),
 
 offsets as (
@@ -65,21 +74,28 @@ offsets as (
     from cohort_sizes
 ),
 
+active as (
+    select
+        offsets.*,
+        sum(coalesce(change_per_period.change, 0)) over (
+            partition by offsets.cohort_start order by offsets.periods_since rows unbounded preceding
+        ) as active_customers
+    from offsets
+    left join change_per_period using (cohort_start, periods_since)
+),
+
 final as (
     select
-        offsets.cohort_start,
-        offsets.periods_since::integer as periods_since,
-        offsets.cohort_customers,
-        count(distinct active.customer_id) as active_customers,
-        count(distinct active.customer_id) / offsets.cohort_customers as share_active
-    from offsets
-    left join active using (cohort_start, periods_since)
-    where offsets.cohort_start
-        + offsets.periods_since * (case $cohort_grain when 'quarter' then interval 3 month else interval 1 month end)
+        cohort_start,
+        periods_since::integer as periods_since,
+        cohort_customers,
+        active_customers::bigint as active_customers,
+        active_customers / cohort_customers as share_active
+    from active
+    where cohort_start
+        + periods_since * (case $cohort_grain when 'quarter' then interval 3 month else interval 1 month end)
         + (case $cohort_grain when 'quarter' then interval 3 month else interval 1 month end)
         - interval 1 day <= $as_of::date
-    group by offsets.cohort_start, offsets.periods_since, offsets.cohort_customers
 )
 
 select * from final
-order by cohort_start, periods_since
