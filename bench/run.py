@@ -265,7 +265,7 @@ def write_docs(text: str, start: str = MARKER_START, end: str = MARKER_END) -> N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000], help="order lines")
+    parser.add_argument("--lines", type=int, nargs="*", default=[1_000_000, 10_000_000], help="order lines")
     parser.add_argument("--repeat", type=int, default=5, help="filter changes per page (median reported)")
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     parser.add_argument(
