@@ -124,7 +124,8 @@ if len(names) > 1:
 
 # A new dataset
 st.subheader(t("data.new"))
-name = st.text_input(t("data.name"), value=f"dataset {len(names)}", key="data_name").strip() or f"dataset {len(names)}"
+default_name = t("data.default_name", number=len(names))
+name = st.text_input(t("data.name"), value=default_name, key="data_name").strip() or default_name
 source = st.radio(
     t("data.source"),
     ["upload", "server"],
