@@ -94,7 +94,7 @@ st.dataframe(
     ),
     hide_index=True,
 )
-warnings = workspace.query("data_warnings", {"today": date.today()})
+warnings = workspace.cached_query("data_warnings", {"today": date.today()})
 for warning in warnings.itertuples():
     st.warning(
         t(
@@ -268,7 +268,7 @@ if st.button(t("data.load"), type="primary", key="data_load"):
 
 # Every rejected row
 st.subheader(t("data.rejects"))
-rejects = workspace.query("rejected_rows")
+rejects = workspace.cached_query("rejected_rows")
 if rejects.empty:
     st.caption(t("data.no_rejects"))
 else:
