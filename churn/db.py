@@ -25,6 +25,17 @@ DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_MEMORY_LIMIT = "2GB"
 DEFAULT_THREADS = 2
 
+# The view's customer filter, used by every filtered query in queries/: a customer is kept when
+# their tier is among $tiers and their value of $filter_dimension (region, channel, category,
+# segment, or an extra dimension kept from the file) among $filter_values; empty lists keep all.
+KEPT_MACRO = """
+create macro is_kept(tier, region, channel, category, segment, extra, tiers, dimension, selected) as
+    (len(tiers) = 0 or list_contains(tiers, tier))
+    and (len(selected) = 0 or list_contains(selected, case dimension
+        when 'region' then region when 'channel' then channel when 'category' then category
+        when 'segment' then segment else extra[dimension] end))
+"""
+
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
@@ -65,6 +76,7 @@ def open_connection(
         },
     )
     allowed = [str(Path(d).resolve()) + "/" for d in dirs]
+    con.execute(KEPT_MACRO)
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set enable_progress_bar = false")  # nothing written to the server's terminal

@@ -17,11 +17,11 @@ final as (
     from customer_facts
     left join customer_tiers using (customer_id)
     where customer_facts.is_active
-        and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], customer_tiers.tier))
-        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
-            when 'region' then customer_facts.region when 'channel' then customer_facts.channel
-            when 'category' then customer_facts.category when 'segment' then customer_facts.segment
-            else customer_facts.extra[$filter_dimension] end))
+        and is_kept(
+                customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
+                customer_facts.segment, customer_facts.extra,
+                $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
+            )
 )
 
 select * from final

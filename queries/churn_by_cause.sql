@@ -15,10 +15,10 @@ lost as (
     select *
     from lost_customer_causes
     where (churn_date is null or churn_date between $date_from::date and $date_to::date)
-        and (len($tiers::varchar[]) = 0 or list_contains($tiers::varchar[], tier))
-        and (len($filter_values::varchar[]) = 0 or list_contains($filter_values::varchar[], case $filter_dimension
-            when 'region' then region when 'channel' then channel when 'category' then category
-            when 'segment' then segment else extra[$filter_dimension] end))
+        and is_kept(
+                tier, region, channel, category, segment, extra,
+                $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
+            )
 ),
 
 per_cause as (
