@@ -23,7 +23,10 @@ params = settings.cause_params(dataset.first_date)
 grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("causes.title"))
-st.caption(t("causes.caption", date_from=params["date_from"], date_to=params["date_to"]))
+if dataset.first_date is None:  # a customer list alone: every lost customer on it, whatever the date
+    st.caption(t("causes.caption_list"))
+else:
+    st.caption(t("causes.caption", date_from=params["date_from"], date_to=params["date_to"]))
 try:
     by_cause = workspace.query("churn_by_cause", params)
 except QueryError as error:

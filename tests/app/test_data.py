@@ -125,6 +125,8 @@ def test_a_file_from_the_server_data_folder() -> None:
     for page in ("overview", "trends", "causes", "tiers", "lifetime-value", "what-if"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, page
+    at.switch_page("pages/causes.py").run()
+    assert "according to the customer list" in _captions(at)
     at.switch_page("pages/overview.py").run()
     assert "without order dates" in at.info[0].value
     assert metrics(at)["Customers listed"] == "5,000"
