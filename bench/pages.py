@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from churn.clv import predict
 from churn.settings import Settings
 from churn.whatif import Levers, baseline_for, compare
 from churn.workspace import Workspace
@@ -61,9 +60,9 @@ def lifetime_value(workspace: Workspace, settings: Settings, first: date) -> Non
     workspace.query("value_distribution", {"dimension": "tier", **settings.filter_params()})
     workspace.query("formula_ltv_from_customers", {"monthly_discount": 0.01})
     workspace.cached_query("first_order_vs_lifetime", {"as_of": settings.as_of})
-    summary, models = workspace.clv_models(settings.as_of)
+    _, models = workspace.clv_models(settings.as_of)
     if not isinstance(models, str):
-        predict(summary, models, 12, 0.008)
+        workspace.clv_predictions(settings.as_of, 12, 0.008)
     workspace.query("active_customer_profiles", settings.filter_params())
     workspace.cached_query("customer_tier_assignment")
     baseline_for(workspace, replace(settings, grain="month"))

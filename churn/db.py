@@ -124,6 +124,15 @@ def build_table(con: duckdb.DuckDBPyConnection, table: str, name: str, params: d
         raise translate_error(error, name) from error
 
 
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None) -> None:
+    """Insert the result of ``queries/<name>.sql`` into ``table`` (columns by name)."""
+    sql = load_sql(name)
+    try:
+        con.execute(f"insert into {quote_identifier(table)} by name {sql}", _bind(sql, params))
+    except duckdb.Error as error:
+        raise translate_error(error, name) from error
+
+
 def quote_identifier(name: str) -> str:
     """Quote a SQL identifier (double quotes doubled inside)."""
     return '"' + name.replace('"', '""') + '"'

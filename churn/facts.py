@@ -1,4 +1,5 @@
-"""Derived tables (``customer_spells``, ``customer_facts``) and the data-derived default window W."""
+"""Derived tables (``customer_spells``, ``customer_facts``, the filter groups and ``spell_flows``)
+and the data-derived default window W."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 
 import duckdb
 
-from churn.db import build_table, run_query
+from churn.db import append_rows, build_table, quote_identifier, run_query
 from churn.tiers import TierRule
 
 MIN_WINDOW_DAYS = 1
@@ -37,6 +38,42 @@ def build_facts(con: duckdb.DuckDBPyConnection, as_of: date, window_days: int) -
 def build_tiers(con: duckdb.DuckDBPyConnection, as_of: date, rule: TierRule) -> None:
     """(Re)build ``customer_tiers``: every ranked customer's value and pyramid tier."""
     build_table(con, "customer_tiers", "customer_tiers", rule.params(as_of))
+
+
+def build_filter_groups(con: duckdb.DuckDBPyConnection, window_days: int) -> None:
+    """(Re)build the filter groups once the facts or tiers change, number ``customer_facts`` and
+    ``customer_spells`` with them, and rebuild ``spell_flows`` with the flows of W."""
+    build_table(con, "customer_filter_groups", "customer_filter_groups")
+    build_table(con, "filter_groups", "filter_groups")
+    for table in ("customer_facts", "customer_spells"):
+        set_filter_groups(con, table)
+    build_table(con, "spell_flows", "spell_flows", {"window_days": window_days})
+
+
+def set_filter_groups(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Copy every customer's filter group into ``table`` (a facts or spells table)."""
+    quoted = quote_identifier(table)
+    con.execute(
+        f"update {quoted} set filter_group_id = groups.filter_group_id "
+        f"from customer_filter_groups as groups where {quoted}.customer_id = groups.customer_id"
+    )
+
+
+def add_window_flows(con: duckdb.DuckDBPyConnection, spells_table: str, window_days: int) -> None:
+    """Add to ``spell_flows`` the flows of spells built for another window W (``spells_table``),
+    for the sensitivity of churn to W: the table is swapped in under the name the query reads."""
+    set_filter_groups(con, spells_table)
+    quoted = quote_identifier(spells_table)
+    con.execute(
+        f"alter table customer_spells rename to customer_spells_current; alter table {quoted} rename to customer_spells"
+    )
+    try:
+        append_rows(con, "spell_flows", "spell_flows", {"window_days": window_days})
+    finally:
+        con.execute(
+            f"alter table customer_spells rename to {quoted}; "
+            "alter table customer_spells_current rename to customer_spells"
+        )
 
 
 def suggest_window(con: duckdb.DuckDBPyConnection, as_of: date) -> WindowSuggestion:

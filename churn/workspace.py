@@ -19,9 +19,16 @@ import duckdb
 import pandas as pd
 
 from churn.causes import apply_overrides, reason_table, write_reason_map
-from churn.clv import BGNBD, WEEK_DAYS, FitError, GammaGamma, fit_models
+from churn.clv import BGNBD, WEEK_DAYS, FitError, GammaGamma, fit_models, predict
 from churn.db import DATA_DIR, QueryError, build_table, open_connection, run_query
-from churn.facts import WindowSuggestion, build_facts, build_tiers, suggest_window
+from churn.facts import (
+    WindowSuggestion,
+    add_window_flows,
+    build_facts,
+    build_filter_groups,
+    build_tiers,
+    suggest_window,
+)
 from churn.ingest import (
     DatasetFile,
     FileInspection,
@@ -37,9 +44,9 @@ from churn.tiers import TierRule, migration_params
 
 QUERY_TIMEOUT_SECONDS = 60.0
 # Derived tables that one query needs, built on its first use for the parameters named and
-# kept until the facts change: the filter-independent part of a query a filter change reruns.
+# kept until the facts or tiers change: the filter-independent part of a query a filter change reruns.
 ON_DEMAND_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "revenue_churn_by_period": ("customer_period_revenue", ("as_of", "grain")),
+    "revenue_churn_by_period": ("period_revenue_by_filter_group", ("as_of", "grain")),
 }
 
 
@@ -96,10 +103,14 @@ class Workspace:
         self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
         # Spells built for other windows W (for the sensitivity chart), by W: the as-of date.
         self._window_spells: dict[int, date] = {}
+        # The other windows W whose flows are in spell_flows (cleared when it is rebuilt).
+        self._window_flows: set[int] = set()
         # On-demand tables (ON_DEMAND_TABLES) and what they were built for.
         self._on_demand: dict[str, tuple[object, ...]] = {}
         self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
         self._models: dict[tuple[object, ...], tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]] = {}
+        # The latest per-customer predictions and what they were made for (a slider moves often).
+        self._predictions: tuple[tuple[object, ...], pd.DataFrame] | None = None
 
     @classmethod
     def with_demo(cls, uploads: bool = False) -> Workspace:
@@ -146,9 +157,11 @@ class Workspace:
             self._window_suggestion.clear()
             self._sensitivity.clear()
             self._window_spells.clear()
+            self._window_flows.clear()
             self._on_demand.clear()
             self._cache.clear()
             self._models.clear()
+            self._predictions = None
             summary = self.query("dataset_summary").iloc[0]
             has_orders = int(summary["orders"]) > 0
             has_customers = int(summary["listed_customers"]) > 0
@@ -186,6 +199,8 @@ class Workspace:
                 self._tiers_key = (as_of, rule)
                 changed = True
             if changed:
+                build_filter_groups(self.con, window_days)
+                self._window_flows.clear()
                 build_table(self.con, "lost_customer_causes", "lost_customer_causes")
 
     def set_reason_overrides(self, overrides: dict[tuple[str, str], str]) -> None:
@@ -248,12 +263,14 @@ class Workspace:
 
     def window_sensitivity(self, settings: Settings, windows: tuple[int, ...]) -> pd.DataFrame:
         """The last complete period's churn for each inactivity window W in ``windows``: the
-        spells are rebuilt per W (then restored for the current W); results are kept per view."""
+        spells of each other W are built once per as-of date and their flows added to spell_flows,
+        so that a filter change only adds up flows; results are kept per view."""
         dataset = self.dataset
         if dataset is None or dataset.first_date is None:
             return pd.DataFrame()
         key = (
             self._facts_key,
+            self._tiers_key,
             settings.grain,
             settings.date_from,
             settings.date_to,
@@ -264,10 +281,14 @@ class Workspace:
         )
         with self._lock:
             if key not in self._sensitivity:
+                for window in windows:
+                    self._ensure_window_flows(settings.as_of, window)
+                # One query for every W: its flows are a segment of their own.
+                params = settings.period_params(dataset.first_date, dimension="window")
+                periods = self.query("churn_by_period", params)
                 rows = []
                 for window in windows:
-                    periods = self._periods_with_window(settings, window, dataset.first_date)
-                    complete = periods[periods["is_complete"]]
+                    complete = periods[(periods["segment"] == str(window)) & periods["is_complete"]]
                     if not complete.empty:
                         last = complete.iloc[-1]
                         rows.append(
@@ -286,26 +307,17 @@ class Workspace:
                 self._sensitivity[key] = result.merge(shares, on="window_days", how="left")
             return self._sensitivity[key]
 
-    def _periods_with_window(self, settings: Settings, window: int, first_date: date) -> pd.DataFrame:
-        """churn_by_period as if W were ``window``: the spells for that W are built once per
-        as-of date and kept as a table, swapped in by name (renaming costs nothing) for the query."""
-        if window == settings.window_days:
-            return self.query("churn_by_period", settings.period_params(first_date))
+    def _ensure_window_flows(self, as_of: date, window: int) -> None:
+        """Put the flows of window W into spell_flows unless there: its spells are built once per
+        as-of date (kept as a table), their flows again when the filter groups change."""
+        if self._facts_key is None or window == self._facts_key[1] or window in self._window_flows:
+            return
         table = f"customer_spells_w{int(window)}"
-        if self._window_spells.get(window) != settings.as_of:
-            build_table(self.con, table, "customer_spells", {"as_of": settings.as_of, "window_days": window})
-            self._window_spells[window] = settings.as_of
-        self.con.execute(
-            f"alter table customer_spells rename to customer_spells_current; "
-            f"alter table {table} rename to customer_spells"
-        )
-        try:
-            return self.query("churn_by_period", settings.period_params(first_date))
-        finally:
-            self.con.execute(
-                f"alter table customer_spells rename to {table}; "
-                "alter table customer_spells_current rename to customer_spells"
-            )
+        if self._window_spells.get(window) != as_of:
+            build_table(self.con, table, "customer_spells", {"as_of": as_of, "window_days": window})
+            self._window_spells[window] = as_of
+        add_window_flows(self.con, table, window)
+        self._window_flows.add(window)
 
     def clv_models(self, as_of: date) -> tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]:
         """The clv_summary up to the as-of date and the fitted models (or why they could not be
@@ -320,13 +332,25 @@ class Workspace:
                     self._models[key] = (summary, str(problem))
             return self._models[key]
 
+    def clv_predictions(self, as_of: date, horizon_months: int, monthly_discount: float) -> pd.DataFrame:
+        """``churn.clv.predict`` for every customer with the models of ``clv_models`` (which must have
+        been fitted): the same for any filter, so only the latest is kept and a filter change reuses it."""
+        key = (self._facts_key, as_of, horizon_months, monthly_discount)
+        with self._lock:
+            if self._predictions is None or self._predictions[0] != key:
+                summary, models = self.clv_models(as_of)
+                if isinstance(models, str):
+                    raise ValueError(f"The models could not be fitted: {models}")
+                self._predictions = (key, predict(summary, models, horizon_months, monthly_discount))
+            return self._predictions[1]
+
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""
         with self._lock:
             if name in ON_DEMAND_TABLES:
                 table, names = ON_DEMAND_TABLES[name]
                 needed = {key: (params or {})[key] for key in names}
-                built_for = (self._facts_key, *needed.values())
+                built_for = (self._facts_key, self._tiers_key, *needed.values())
                 if self._on_demand.get(table) != built_for:
                     build_table(self.con, table, table, needed)
                     self._on_demand[table] = built_for

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from churn.charts import first_order_heatmap, value_boxes
-from churn.clv import early_warning, predict
+from churn.clv import early_warning
 from churn.i18n import format_int, format_percent, t
 from churn.tiers import TIERS
 from churn.ui import current_settings, session_workspace
@@ -102,7 +102,7 @@ if isinstance(models, str):
     st.warning(t("ltv.fit_error", problem=models))
     st.stop()
 bgnbd, spend = models
-predictions = predict(summary, models, horizon, monthly_discount)
+predictions = workspace.clv_predictions(settings.as_of, horizon, monthly_discount)
 used = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
 st.caption(
     t(

@@ -1,13 +1,13 @@
 -- active_customer_profiles: the customers active at the as-of date with their tier, last order,
 -- orders, revenue to date, region and any churn reason on record (an earlier loss): the
--- candidates of the early-warning list. Built on customer_facts and customer_tiers.
+-- candidates of the early-warning list. Built on customer_facts and filter_groups.
 -- Parameters: $tiers, $filter_dimension, $filter_values.
 with
 
 final as (
     select
         customer_facts.customer_id,
-        coalesce(customer_tiers.tier, 'unranked') as tier,
+        coalesce(filter_groups.tier, 'unranked') as tier,
         customer_facts.last_order_date,
         customer_facts.orders,
         customer_facts.revenue,
@@ -15,11 +15,11 @@ final as (
         customer_facts.times_won_back,
         customer_facts.churn_reason
     from customer_facts
-    left join customer_tiers using (customer_id)
+    join filter_groups using (filter_group_id)
     where customer_facts.is_active
         and is_kept(
-                customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-                customer_facts.segment, customer_facts.extra,
+                filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+                filter_groups.segment, filter_groups.extra,
                 $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
             )
 )

@@ -1,7 +1,7 @@
 -- churn_by_cause_and_period: churn events (spells ending, i.e. churned_total of churn_by_period)
 -- per period and cause class, and each class's share of the period's events. A customer's cause
 -- is the one on record now, applied to each of their churn events. Built on customer_spells,
--- customer_facts, customer_tiers and reason_map.
+-- customer_facts, filter_groups and reason_map.
 -- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
 with
 
@@ -12,14 +12,14 @@ events as (
         customer_spells.revenue_last_12_months
     from customer_spells
     join customer_facts using (customer_id)
-    left join customer_tiers using (customer_id)
+    join filter_groups on filter_groups.filter_group_id = customer_spells.filter_group_id
     left join reason_map
         on reason_map.reason_raw is not distinct from customer_facts.churn_reason
         and reason_map.category_raw is not distinct from customer_facts.churn_category
     where customer_spells.is_churned
         and is_kept(
-                customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-                customer_facts.segment, customer_facts.extra,
+                filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+                filter_groups.segment, filter_groups.extra,
                 $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
             )
 ),

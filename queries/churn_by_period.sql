@@ -1,6 +1,7 @@
 -- churn_by_period: per period [period_start, period_end) of the chosen grain, and per segment
 -- of the chosen dimension ('all' for one segment), the customer flow and churn rate.
--- Built on customer_spells, customer_facts and customer_tiers.
+-- Built on spell_flows (the flows per month and filter group of every W built so far),
+-- filter_groups and customer_spells (the first order date).
 --   customers_at_start = spells started before period_start and not churned before it
 --   new                = first spells starting in the period
 --   reactivated        = later spells (won back) starting in the period
@@ -12,28 +13,30 @@
 -- is_warm_up: the period starts within W days of the first order in the data, so churn in it
 -- is undercounted (no one can be W days silent yet) and "new" includes the existing base.
 -- Parameters: $as_of (date), $window_days, $grain ('month' | 'quarter' | 'year'), $date_from,
---   $date_to, $dimension ('all' | 'tier' | 'region' | 'channel' | 'category' | 'segment'),
+--   $date_to, $dimension ('all' | 'tier' | 'region' | 'channel' | 'category' | 'segment', or
+--   'window': one segment per window W whose flows spell_flows holds, for the sensitivity to W),
 --   $tiers (list of tiers to keep; empty = all customers), $filter_dimension ('region' |
 --   'channel' | 'category' | 'segment') and $filter_values (its values to keep; empty = all).
 with
 
-spells as (
+flows as (
     select
-        customer_spells.*,
+        spell_flows.*,
         case $dimension
-            when 'tier' then coalesce(customer_tiers.tier, 'unranked')
-            when 'region' then coalesce(customer_facts.region, 'unknown')
-            when 'channel' then coalesce(customer_facts.channel, 'unknown')
-            when 'category' then coalesce(customer_facts.category, 'unknown')
-            when 'segment' then coalesce(customer_facts.segment, 'unknown')
+            when 'tier' then coalesce(filter_groups.tier, 'unranked')
+            when 'region' then coalesce(filter_groups.region, 'unknown')
+            when 'channel' then coalesce(filter_groups.channel, 'unknown')
+            when 'category' then coalesce(filter_groups.category, 'unknown')
+            when 'segment' then coalesce(filter_groups.segment, 'unknown')
+            when 'window' then spell_flows.window_days::varchar
             else 'all'
         end as segment
-    from customer_spells
-    left join customer_facts using (customer_id)
-    left join customer_tiers using (customer_id)
-    where is_kept(
-            customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-            customer_facts.segment, customer_facts.extra,
+    from spell_flows
+    join filter_groups using (filter_group_id)
+    where (spell_flows.window_days = $window_days::integer or $dimension = 'window')
+        and is_kept(
+            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+            filter_groups.segment, filter_groups.extra,
             $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
         )
 ),
@@ -59,47 +62,40 @@ periods as (
     ))::date as period_start
 ),
 
+-- Start rows and churn rows of spell_flows added up in one pass (each has zeros in the other's columns).
+per_period as (
+    select
+        segment,
+        date_trunc($grain, month)::date as period_start,
+        sum(new) as new,
+        sum(reactivated) as reactivated,
+        sum(churned_total) filter (
+            where spell_start_month is null or date_trunc($grain, spell_start_month) < date_trunc($grain, month)
+        ) as churned,
+        sum(churned_total) as churned_total,
+        sum(revenue_lost) as revenue_lost
+    from flows
+    group by all
+),
+
 segments as (
     select distinct segment
-    from spells
+    from per_period
 ),
 
-starts as (
-    select
-        segment,
-        date_trunc($grain, spell_start)::date as period_start,
-        count(*) filter (where spell_number = 1) as new,
-        count(*) filter (where spell_number > 1) as reactivated
-    from spells
-    group by all
-),
-
-churns as (
-    select
-        segment,
-        date_trunc($grain, churn_date)::date as period_start,
-        count(*) filter (where date_trunc($grain, spell_start) < date_trunc($grain, churn_date)) as churned,
-        count(*) as churned_total,
-        sum(revenue_last_12_months) as revenue_lost
-    from spells
-    where is_churned
-    group by all
-),
-
-flows as (
+period_flows as (
     select
         segments.segment,
         periods.period_start,
         (periods.period_start + (select period_length from step))::date as period_end,
-        coalesce(starts.new, 0) as new,
-        coalesce(starts.reactivated, 0) as reactivated,
-        coalesce(churns.churned, 0) as churned,
-        coalesce(churns.churned_total, 0) as churned_total,
-        coalesce(churns.revenue_lost, 0) as revenue_lost
+        coalesce(per_period.new, 0) as new,
+        coalesce(per_period.reactivated, 0) as reactivated,
+        coalesce(per_period.churned, 0) as churned,
+        coalesce(per_period.churned_total, 0) as churned_total,
+        coalesce(per_period.revenue_lost, 0) as revenue_lost
     from periods
     cross join segments
-    left join starts using (segment, period_start)
-    left join churns using (segment, period_start)
+    left join per_period using (segment, period_start)
 ),
 
 with_base as (
@@ -108,7 +104,7 @@ with_base as (
         coalesce(sum(new + reactivated - churned_total) over (
             partition by segment order by period_start rows between unbounded preceding and 1 preceding
         ), 0) as customers_at_start
-    from flows
+    from period_flows
 ),
 
 final as (

@@ -3,33 +3,25 @@
 -- the end of that period. A customer who churned and came back counts again (and stays in
 -- the cohort of their first purchase). Only period ends on or before the as-of date.
 -- Active at day d: a spell with spell_start <= d and no churn on or before d.
--- Built on customer_spells, customer_facts and customer_tiers.
+-- Built on customer_spells and filter_groups (for the filters).
 -- Parameters: $as_of, $cohort_grain ('month' | 'quarter'), $tiers, $filter_dimension, $filter_values.
 with
 
 spells as (
     select customer_spells.*
     from customer_spells
-    left join customer_facts using (customer_id)
-    left join customer_tiers using (customer_id)
+    join filter_groups using (filter_group_id)
     where is_kept(
-            customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-            customer_facts.segment, customer_facts.extra,
+            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+            filter_groups.segment, filter_groups.extra,
             $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
         )
 ),
 
-cohorts as (
-    select
-        customer_id,
-        date_trunc($cohort_grain, min(spell_start))::date as cohort_start
-    from spells
-    group by customer_id
-),
-
 cohort_sizes as (
-    select cohort_start, count(*) as cohort_customers
-    from cohorts
+    select date_trunc($cohort_grain, first_order_date)::date as cohort_start, count(*) as cohort_customers
+    from spells
+    where spell_number = 1
     group by cohort_start
 ),
 
@@ -37,15 +29,16 @@ cohort_sizes as (
 -- active at d_k from the period it starts in up to the period before the one its churn falls in.
 spell_offsets as (
     select
-        spells.customer_id,
-        cohorts.cohort_start,
-        datediff($cohort_grain, cohorts.cohort_start, spells.spell_start) as first_offset,
+        cohort_start,
+        datediff($cohort_grain, cohort_start, spell_start) as first_offset,
         coalesce(
-            datediff($cohort_grain, cohorts.cohort_start, spells.churn_date) - 1,
-            datediff($cohort_grain, cohorts.cohort_start, $as_of::date)
+            datediff($cohort_grain, cohort_start, churn_date) - 1,
+            datediff($cohort_grain, cohort_start, $as_of::date)
         ) as last_offset
-    from spells
-    join cohorts using (customer_id)
+    from (
+        select date_trunc($cohort_grain, first_order_date)::date as cohort_start, spell_start, churn_date
+        from spells
+    )
 ),
 
 -- A customer's spells never overlap, so the customers active in each period are a running

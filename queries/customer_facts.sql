@@ -134,5 +134,9 @@ final as (
     select * from listed_customers
 )
 
-select * from final
+select
+    *,
+    -- Set once the tiers are known (churn.facts.build_filter_groups).
+    null::integer as filter_group_id
+from final
 order by customer_id

@@ -83,7 +83,9 @@ spells as (
 with_next as (
     select
         *,
-        lead(spell_start) over (partition by customer_id order by spell_number) as next_spell_start
+        lead(spell_start) over (partition by customer_id order by spell_number) as next_spell_start,
+        -- The customer's first order (the start of their first spell): their cohort.
+        first_value(spell_start) over (partition by customer_id order by spell_number) as first_order_date
     from spells
 ),
 
@@ -92,6 +94,7 @@ final as (
         customer_id,
         spell_number::integer as spell_number,
         spell_start,
+        first_order_date,
         last_order_date,
         orders,
         revenue,
@@ -108,6 +111,8 @@ final as (
 
 select
     *,
-    churn_date is not null as is_churned
+    churn_date is not null as is_churned,
+    -- Set once the tiers are known (churn.facts.build_filter_groups).
+    null::integer as filter_group_id
 from final
 order by customer_id, spell_number

@@ -1,15 +1,15 @@
 -- customer_status: customers active and lost at the as-of date, for the tiers kept by the
 -- filters ($tiers; $filter_dimension and $filter_values; empty = all). Built on customer_facts
--- and customer_tiers.
+-- and filter_groups.
 with
 
 facts as (
     select customer_facts.*
     from customer_facts
-    left join customer_tiers using (customer_id)
+    join filter_groups using (filter_group_id)
     where is_kept(
-            customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-            customer_facts.segment, customer_facts.extra,
+            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+            filter_groups.segment, filter_groups.extra,
             $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
         )
 ),

@@ -3,21 +3,9 @@
 --   revenue_lost = the same revenue of those of them who churned in the period (the customers
 --                  counted in "churned" of churn_by_period)
 --   revenue_churn_rate = revenue_lost / revenue_base (at most 100% when no revenue is negative)
--- Built on customer_period_revenue (per customer and period, built on first use), customer_facts
--- and customer_tiers (for the filters).
+-- Built on period_revenue_by_filter_group (built on first use) and filter_groups (for the filters).
 -- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
 with
-
-kept as (
-    select customer_facts.customer_id
-    from customer_facts
-    left join customer_tiers using (customer_id)
-    where is_kept(
-            customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-            customer_facts.segment, customer_facts.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
-),
 
 step as (
     select case $grain
@@ -43,12 +31,17 @@ periods as (
 per_period as (
     select
         period_start,
-        count(*) as customers_at_start,
-        count(*) filter (where is_churned_in_period) as churned,
-        sum(revenue_before) as revenue_base,
-        coalesce(sum(revenue_before) filter (where is_churned_in_period), 0) as revenue_lost
-    from customer_period_revenue
-    semi join kept using (customer_id)
+        sum(customers_at_start) as customers_at_start,
+        sum(churned) as churned,
+        sum(revenue_base) as revenue_base,
+        sum(revenue_lost) as revenue_lost
+    from period_revenue_by_filter_group
+    join filter_groups using (filter_group_id)
+    where is_kept(
+            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+            filter_groups.segment, filter_groups.extra,
+            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
+        )
     group by period_start
 ),
 
@@ -57,8 +50,8 @@ final as (
         periods.period_start,
         periods.period_end,
         periods.period_end <= $as_of::date + 1 as is_complete,
-        coalesce(per_period.customers_at_start, 0) as customers_at_start,
-        coalesce(per_period.churned, 0) as churned,
+        coalesce(per_period.customers_at_start, 0)::bigint as customers_at_start,
+        coalesce(per_period.churned, 0)::bigint as churned,
         coalesce(per_period.revenue_base, 0) as revenue_base,
         coalesce(per_period.revenue_lost, 0) as revenue_lost,
         per_period.revenue_lost / nullif(per_period.revenue_base, 0) as revenue_churn_rate

@@ -4,7 +4,7 @@
 -- churned is censored at the as-of date. Months are whole 30.4375-day steps.
 --   at_risk(k) = customers whose time is >= k months;  events(k) = first churns in month k
 --   survival(k) = product over months j <= k of (1 - events(j) / at_risk(j))
--- Built on customer_spells, customer_facts and customer_tiers.
+-- Built on customer_spells and filter_groups (segments and filters).
 -- Parameters: $as_of, $split, $tiers, $filter_dimension, $filter_values.
 with
 
@@ -14,19 +14,18 @@ first_spells as (
         customer_spells.spell_start,
         customer_spells.churn_date,
         case $split
-            when 'tier' then coalesce(customer_tiers.tier, 'unranked')
-            when 'region' then coalesce(customer_facts.region, 'unknown')
-            when 'channel' then coalesce(customer_facts.channel, 'unknown')
+            when 'tier' then coalesce(filter_groups.tier, 'unranked')
+            when 'region' then coalesce(filter_groups.region, 'unknown')
+            when 'channel' then coalesce(filter_groups.channel, 'unknown')
             when 'cohort_year' then year(customer_spells.spell_start)::varchar
             else 'all'
         end as segment
     from customer_spells
-    left join customer_facts using (customer_id)
-    left join customer_tiers using (customer_id)
+    join filter_groups using (filter_group_id)
     where customer_spells.spell_number = 1
         and is_kept(
-                customer_tiers.tier, customer_facts.region, customer_facts.channel, customer_facts.category,
-                customer_facts.segment, customer_facts.extra,
+                filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+                filter_groups.segment, filter_groups.extra,
                 $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
             )
 ),

@@ -55,22 +55,31 @@ def spells(
     return result
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
+MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
 
 
-def next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+def period_start(day: date, grain: str) -> date:
+    months = MONTHS_PER_PERIOD[grain]
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def next_period(start: date, grain: str) -> date:
+    month_index = start.year * 12 + start.month - 1 + MONTHS_PER_PERIOD[grain]
+    return date(month_index // 12, month_index % 12 + 1, 1)
 
 
 def monthly_flows(all_spells: list[Spell], as_of: date) -> list[dict[str, object]]:
-    """Per month, counted straight from the definitions (no running sums)."""
+    return period_flows(all_spells, as_of, "month")
+
+
+def period_flows(all_spells: list[Spell], as_of: date, grain: str) -> list[dict[str, object]]:
+    """Per period of the grain, counted straight from the definitions (no running sums)."""
     if not all_spells:
         return []
-    start = month_start(min(s.start for s in all_spells))
+    start = period_start(min(s.start for s in all_spells), grain)
     rows = []
     while start <= as_of:
-        end = next_month(start)
+        end = next_period(start, grain)
         at_start = sum(1 for s in all_spells if s.start < start and (s.churn_date is None or s.churn_date >= start))
         rows.append(
             {

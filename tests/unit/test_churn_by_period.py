@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
-from churn.facts import build_facts, build_tiers
+from churn.facts import build_facts, build_filter_groups, build_tiers
 from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule
 from churn.workspace import Workspace
@@ -170,6 +170,7 @@ def test_sql_matches_reference_on_random_orders(
             )
         build_facts(con, as_of, window)
         build_tiers(con, as_of, TierRule())
+        build_filter_groups(con, window)
         expected_spells = reference.spells(dated, as_of, window, explicit_dates)
         got_spells = con.execute(
             "select customer_id, spell_number, spell_start, last_order_date, churn_date from customer_spells"
@@ -177,19 +178,16 @@ def test_sql_matches_reference_on_random_orders(
         assert got_spells == [(s.customer_id, s.number, s.start, s.last_order, s.churn_date) for s in expected_spells]
         if not expected_spells:
             return
-        periods = run_query(
-            con,
-            "churn_by_period",
-            period_params(
-                as_of=as_of,
-                window_days=window,
-                date_to=as_of,
-            ),
-        )
         columns = ["customers_at_start", "new", "reactivated", "churned", "churned_total"]
-        got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]
-        expected = reference.monthly_flows(expected_spells, as_of)
-        assert got == [{k: row[k] for k in columns} for row in expected]
+        for grain in ("month", "quarter", "year"):
+            periods = run_query(
+                con,
+                "churn_by_period",
+                period_params(as_of=as_of, window_days=window, date_to=as_of, grain=grain),
+            )
+            got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]
+            expected = reference.period_flows(expected_spells, as_of, grain)
+            assert got == [{k: row[k] for k in columns} for row in expected], grain
     finally:
         con.close()
 

@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from churn.clv import FitError, bgnbd_log_likelihood, fit_bgnbd, fit_gamma_gamma, gamma_gamma_log_likelihood
+from churn.clv import (
+    FitError,
+    bgnbd_log_likelihood,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    gamma_gamma_log_likelihood,
+    predict,
+)
 from churn.db import open_connection, run_query
 from churn.ingest import create_canonical_tables
 
@@ -84,3 +91,18 @@ def test_too_little_data_is_refused_with_a_reason() -> None:
         fit_bgnbd(np.array([0, 1]), np.array([0, 1]), np.array([5, 5]))
     with pytest.raises(FitError, match="positive average spend"):
         fit_gamma_gamma(np.array([1, 2, 0]), np.array([-5.0, 0.0, np.nan]))
+
+
+def test_predictions_are_made_once_per_horizon_and_discount(demo) -> None:
+    # The predictions do not depend on the filters: a rerun with the same horizon and discount
+    # gets the same frame back; another horizon is predicted anew, as predict() computes it.
+    as_of = date(2025, 12, 31)
+    demo.ensure_facts(as_of, 60)
+    summary, models = demo.clv_models(as_of)
+    assert not isinstance(models, str)
+    first = demo.clv_predictions(as_of, 12, 0.008)
+    assert demo.clv_predictions(as_of, 12, 0.008) is first
+    longer = demo.clv_predictions(as_of, 24, 0.008)
+    assert longer is not first
+    expected = predict(summary, models, 24, 0.008)
+    assert np.allclose(longer["predicted_value"], expected["predicted_value"])

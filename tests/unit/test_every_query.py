@@ -88,7 +88,17 @@ EXPECTED_COLUMNS = {
     "rejected_rows": {"file", "line", "column_name", "reason", "raw"},
     "data_warnings": {"warning", "rows", "example", "share"},
     "extra_dimension_names": {"dimension"},
-    "customer_period_revenue": {"period_start", "customer_id", "is_churned_in_period", "revenue_before"},
+    "period_revenue_by_filter_group": {
+        "period_start",
+        "filter_group_id",
+        "customers_at_start",
+        "churned",
+        "revenue_base",
+        "revenue_lost",
+    },
+    "customer_filter_groups": {"customer_id", "filter_group_id", "tier", "region", "extra"},
+    "filter_groups": {"filter_group_id", "tier", "region", "channel", "category", "segment", "extra", "customers"},
+    "spell_flows": {"window_days", "filter_group_id", "month", "spell_start_month", "new", "churned_total"},
     "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from churn.settings import Settings
+from churn.tiers import TierRule
 from churn.workspace import Workspace
 from tests.conftest import NO_FILTERS, TINY_AS_OF, TINY_WINDOW, period_params
 
@@ -84,3 +86,18 @@ def test_window_sensitivity_restores_the_current_window(tiny: Workspace) -> None
     assert sensitivity.loc[100, "share_within"] == 1.0
     # The spells are those of W = 30 again afterwards.
     assert tiny.con.execute("select count(*) from customer_spells where customer_id = 'C'").fetchone() == (2,)
+
+
+def test_window_sensitivity_agrees_with_choosing_that_window_under_filters(tiny: Workspace) -> None:
+    # The other windows' flows are kept per filter groups: after the tier rule changes (new
+    # groups), a tier-filtered sensitivity must still equal choosing W = 100 in the sidebar.
+    rule = TierRule((20.0, 20.0, 20.0, 40.0))
+    settings = Settings(TINY_AS_OF, TINY_WINDOW, date_from=date(2000, 1, 1), tier_filter=("lead",), tier_rule=rule)
+    tiny.window_sensitivity(replace(settings, tier_filter=()), (30, 100))
+    tiny.ensure_derived(settings)
+    sensitivity = tiny.window_sensitivity(settings, (30, 100)).set_index("window_days")
+    tiny.ensure_facts(TINY_AS_OF, 100, rule)
+    periods = tiny.query("churn_by_period", replace(settings, window_days=100).period_params(date(2000, 1, 1)))
+    last = periods[periods["is_complete"]].iloc[-1]
+    assert sensitivity.loc[100, "customers_at_start"] == last["customers_at_start"] > 0
+    assert sensitivity.loc[100, "churned"] == last["churned"]

@@ -1,8 +1,9 @@
--- customer_period_revenue: for every period and every customer active at its start, whether they
--- churned in the period and their revenue in the 365 days before the period start. The part of
--- revenue churn that no filter changes, built once per as-of date, W and grain (on first use
--- by revenue_churn_by_period, see Workspace.query), so that a filter change only aggregates.
--- Built on customer_spells and orders.
+-- period_revenue_by_filter_group: per period and filter group, the customers active at the period
+-- start, how many of them churned in the period, and their revenue in the 365 days before the
+-- period start (all of them: revenue_base; those who churned: revenue_lost). The part of revenue
+-- churn that no filter changes, built once per as-of date, W, tiers and grain (on first use by
+-- revenue_churn_by_period, see Workspace.query), so that a filter change only adds up groups.
+-- Built on customer_spells (with filter_group_id set) and orders.
 -- Parameters: $as_of, $grain.
 with
 
@@ -31,6 +32,7 @@ at_start as (
     select
         periods.period_start,
         customer_spells.customer_id,
+        customer_spells.filter_group_id,
         coalesce(customer_spells.churn_date < periods.period_end, false) as is_churned_in_period
     from periods
     join customer_spells
@@ -38,10 +40,11 @@ at_start as (
         and (customer_spells.churn_date is null or customer_spells.churn_date >= periods.period_start)
 ),
 
-final as (
+per_customer as (
     select
         at_start.period_start,
         at_start.customer_id,
+        any_value(at_start.filter_group_id) as filter_group_id,
         any_value(at_start.is_churned_in_period) as is_churned_in_period,
         coalesce(sum(orders.amount), 0) as revenue_before
     from at_start
@@ -50,6 +53,18 @@ final as (
         and orders.order_date >= at_start.period_start - 365
         and orders.order_date < at_start.period_start
     group by at_start.period_start, at_start.customer_id
+),
+
+final as (
+    select
+        period_start,
+        filter_group_id,
+        count(*) as customers_at_start,
+        count(*) filter (where is_churned_in_period) as churned,
+        sum(revenue_before) as revenue_base,
+        coalesce(sum(revenue_before) filter (where is_churned_in_period), 0) as revenue_lost
+    from per_customer
+    group by period_start, filter_group_id
 )
 
 select * from final
