@@ -27,8 +27,15 @@ class WindowSuggestion:
     p95_gap_days: float | None
 
 
+def build_order_days(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """(Re)build ``customer_order_days`` for the as-of date: what the suggested W, the spells of
+    every W and the sensitivity to W start from."""
+    build_table(con, "customer_order_days", "customer_order_days", {"as_of": as_of})
+
+
 def build_facts(con: duckdb.DuckDBPyConnection, as_of: date, window_days: int) -> None:
-    """(Re)build ``customer_spells`` then ``customer_facts`` for the as-of date and window W."""
+    """(Re)build ``customer_spells`` then ``customer_facts`` for the as-of date and window W
+    (``customer_order_days`` must have been built for that as-of date)."""
     if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"The inactivity window must be {MIN_WINDOW_DAYS}-{MAX_WINDOW_DAYS} days, not {window_days}.")
     build_table(con, "customer_spells", "customer_spells", {"as_of": as_of, "window_days": window_days})
@@ -51,11 +58,14 @@ def build_filter_groups(con: duckdb.DuckDBPyConnection, window_days: int) -> Non
 
 
 def set_filter_groups(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Copy every customer's filter group into ``table`` (a facts or spells table)."""
+    """Copy every customer's filter group into ``table`` (a facts or spells table). The table is
+    rebuilt (in its own order) rather than updated: an update of a fresh table is slower."""
     quoted = quote_identifier(table)
+    order = "customer_id" if table == "customer_facts" else "customer_id, spell_number"
     con.execute(
-        f"update {quoted} set filter_group_id = groups.filter_group_id "
-        f"from customer_filter_groups as groups where {quoted}.customer_id = groups.customer_id"
+        f"create or replace table {quoted} as "
+        f"select {quoted}.* replace (groups.filter_group_id as filter_group_id) from {quoted} "
+        f"join customer_filter_groups as groups using (customer_id) order by {order}"
     )
 
 
@@ -76,10 +86,11 @@ def add_window_flows(con: duckdb.DuckDBPyConnection, spells_table: str, window_d
         )
 
 
-def suggest_window(con: duckdb.DuckDBPyConnection, as_of: date) -> WindowSuggestion:
-    """Suggest W: the 95th percentile of gaps between consecutive order days, rounded up to
-    whole 30-day months and kept within 30-365 days (90 days when there are no repeat orders)."""
-    gaps = run_query(con, "purchase_gaps", {"as_of": as_of}).iloc[0]
+def suggest_window(con: duckdb.DuckDBPyConnection) -> WindowSuggestion:
+    """Suggest W: the 95th percentile of gaps between consecutive order days (of
+    ``customer_order_days``), rounded up to whole 30-day months and kept within 30-365 days (90
+    days when there are no repeat orders)."""
+    gaps = run_query(con, "purchase_gaps").iloc[0]
     repeat_purchases = int(gaps["repeat_purchases"])
     if repeat_purchases == 0:
         return WindowSuggestion(FALLBACK_WINDOW_DAYS, 0, None, None)

@@ -26,6 +26,7 @@ from churn.facts import (
     add_window_flows,
     build_facts,
     build_filter_groups,
+    build_order_days,
     build_tiers,
     suggest_window,
 )
@@ -92,6 +93,7 @@ class Workspace:
         # Datasets kept in the session, by name: the files to load and how.
         self.datasets: dict[str, list[DatasetFile]] = {}
         self._lock = threading.RLock()
+        self._order_days_as_of: date | None = None
         self._facts_key: tuple[date, int] | None = None
         self._tiers_key: tuple[date, TierRule] | None = None
         self.dataset: DatasetInfo | None = None
@@ -152,6 +154,7 @@ class Workspace:
     def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
         """Record which dataset the canonical tables now hold; facts must be rebuilt."""
         with self._lock:
+            self._order_days_as_of = None
             self._facts_key = None
             self._tiers_key = None
             self._window_suggestion.clear()
@@ -181,8 +184,14 @@ class Workspace:
     def window_suggestion(self, as_of: date) -> WindowSuggestion:
         with self._lock:
             if as_of not in self._window_suggestion:
-                self._window_suggestion[as_of] = suggest_window(self.con, as_of)
+                self._ensure_order_days(as_of)
+                self._window_suggestion[as_of] = suggest_window(self.con)
             return self._window_suggestion[as_of]
+
+    def _ensure_order_days(self, as_of: date) -> None:
+        if self._order_days_as_of != as_of:
+            build_order_days(self.con, as_of)
+            self._order_days_as_of = as_of
 
     def ensure_facts(self, as_of: date, window_days: int, tier_rule: TierRule | None = None) -> None:
         """Build the derived tables (spells, facts, tiers) unless they already match these settings."""
@@ -190,6 +199,7 @@ class Workspace:
         with self._lock:
             changed = False
             if self._facts_key != (as_of, window_days):
+                self._ensure_order_days(as_of)
                 build_facts(self.con, as_of, window_days)
                 self._facts_key = (as_of, window_days)
                 self._classify_reasons()
@@ -300,7 +310,7 @@ class Workspace:
                                 "churn_rate": last["churn_rate"],
                             }
                         )
-                shares = self.cached_query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
+                shares = self.cached_query("repeat_purchase_share", {"windows": list(windows)})
                 result = pd.DataFrame(
                     rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
                 )

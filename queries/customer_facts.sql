@@ -25,12 +25,51 @@ order_summary as (
         count(*) as orders,
         sum(amount) as revenue,
         sum(cost) as cost,
-        mode(region) as order_region,
-        mode(channel) as channel,
-        mode(category) as category,
         -- A reason column in an orders file: the latest reason given.
         arg_max(churn_reason, order_date) filter (where churn_reason is not null) as order_churn_reason
     from orders_to_date
+    group by customer_id
+),
+
+-- A customer's region, channel and category: the value on most of their order lines; on a tie the
+-- one ordered last, then the last in alphabetical order (DuckDB's mode() picks at random on a tie,
+-- so the same file could give a customer another region on the next load).
+region_lines as (
+    select customer_id, region as value, count(*) as lines, max(order_date) as latest
+    from orders_to_date
+    where region is not null
+    group by all
+),
+
+channel_lines as (
+    select customer_id, channel as value, count(*) as lines, max(order_date) as latest
+    from orders_to_date
+    where channel is not null
+    group by all
+),
+
+category_lines as (
+    select customer_id, category as value, count(*) as lines, max(order_date) as latest
+    from orders_to_date
+    where category is not null
+    group by all
+),
+
+dimension_lines as (
+    select customer_id, 'region' as dimension, value, lines, latest from region_lines
+    union all
+    select customer_id, 'channel', value, lines, latest from channel_lines
+    union all
+    select customer_id, 'category', value, lines, latest from category_lines
+),
+
+order_dimensions as (
+    select
+        customer_id,
+        arg_max(value, (lines, latest, value)) filter (where dimension = 'region') as order_region,
+        arg_max(value, (lines, latest, value)) filter (where dimension = 'channel') as channel,
+        arg_max(value, (lines, latest, value)) filter (where dimension = 'category') as category
+    from dimension_lines
     group by customer_id
 ),
 
@@ -62,8 +101,13 @@ customer_attributes as (
 
 -- Extra dimensions (unmapped columns the user kept): a customer's most frequent value of each.
 extra_values as (
-    select customer_id, dimension, mode(value) as value
-    from extra_dimensions
+    select customer_id, dimension, arg_max(value, (lines, value)) as value
+    from (
+        select customer_id, dimension, value, count(*) as lines
+        from extra_dimensions
+        where value is not null
+        group by all
+    )
     group by customer_id, dimension
 ),
 
@@ -97,6 +141,7 @@ order_customers as (
         customer_extra.extra
     from order_summary
     join spell_summary using (customer_id)
+    left join order_dimensions using (customer_id)
     left join customer_attributes using (customer_id)
     left join customer_extra using (customer_id)
 ),

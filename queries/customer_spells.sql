@@ -3,14 +3,9 @@
 -- (an order exactly W days later continues the spell), or on the customer's explicit
 -- churn date from the customers table, which replaces the W rule for the spell it falls in.
 -- An order after a churn date starts a new spell: the customer was won back.
+-- Built on customer_order_days (built for the same as-of date) and customers.
 -- Parameters: $as_of (date), $window_days (W, integer days).
 with
-
-orders_to_date as (
-    select customer_id, order_date, amount
-    from orders
-    where order_date <= $as_of::date
-),
 
 explicit_churn as (
     select customer_id, max(churn_date) as explicit_churn_date
@@ -19,29 +14,11 @@ explicit_churn as (
     group by customer_id
 ),
 
-order_days as (
-    select
-        customer_id,
-        order_date,
-        -- Days as numbers, so that every window below sorts on the same key (one sort).
-        (order_date - date '2000-01-01')::integer as day_number,
-        sum(amount) as revenue,
-        count(*) as orders
-    from orders_to_date
-    group by customer_id, order_date
-),
-
 order_days_with_previous as (
     select
-        order_days.*,
-        explicit_churn.explicit_churn_date,
-        lag(order_date) over (partition by customer_id order by day_number) as previous_order_date,
-        -- Revenue of the 365 days ending on this order day (364 preceding days + this one).
-        sum(revenue) over (
-            partition by customer_id order by day_number
-            range between 364 preceding and current row
-        ) as revenue_trailing_12_months
-    from order_days
+        customer_order_days.*,
+        explicit_churn.explicit_churn_date
+    from customer_order_days
     left join explicit_churn using (customer_id)
 ),
 

@@ -1,18 +1,11 @@
 -- purchase_gaps: how many days pass between a customer's consecutive order days, up to the
 -- as-of date; the basis of the suggested inactivity window W.
--- Parameters: $as_of (date).
+-- Built on customer_order_days (built for the as-of date).
 with
 
-order_days as (
-    select distinct customer_id, order_date
-    from orders
-    where order_date <= $as_of::date
-),
-
 gaps as (
-    select
-        order_date - lag(order_date) over (partition by customer_id order by order_date) as gap_days
-    from order_days
+    select order_date - previous_order_date as gap_days
+    from customer_order_days
 ),
 
 final as (

@@ -1,18 +1,13 @@
 -- repeat_purchase_share: for each candidate window W in $windows, the share of repeat purchases
 -- (gaps between a customer's consecutive order days, up to the as-of date) that came within W
 -- days: how much of normal buying W treats as "still active".
--- Parameters: $as_of (date), $windows (list of integers).
+-- Built on customer_order_days (built for the as-of date).
+-- Parameters: $windows (list of integers).
 with
 
-order_days as (
-    select distinct customer_id, order_date
-    from orders
-    where order_date <= $as_of::date
-),
-
 gaps as (
-    select order_date - lag(order_date) over (partition by customer_id order by order_date) as gap_days
-    from order_days
+    select order_date - previous_order_date as gap_days
+    from customer_order_days
 ),
 
 windows as (

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
-from churn.facts import build_facts, build_filter_groups, build_tiers
+from churn.facts import build_facts, build_filter_groups, build_order_days, build_tiers
 from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule
 from churn.workspace import Workspace
@@ -168,6 +168,7 @@ def test_sql_matches_reference_on_random_orders(
             con.executemany(
                 "insert into customers (customer_id, churn_date) values (?, ?)", list(explicit_dates.items())
             )
+        build_order_days(con, as_of)
         build_facts(con, as_of, window)
         build_tiers(con, as_of, TierRule())
         build_filter_groups(con, window)

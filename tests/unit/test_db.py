@@ -45,7 +45,7 @@ def test_connections_do_not_share_data(tmp_path: Path) -> None:
 def test_run_query_requires_its_parameters(tmp_path: Path) -> None:
     con = open_connection([tmp_path])
     with pytest.raises(ValueError, match="as_of"):
-        run_query(con, "purchase_gaps", {})
+        run_query(con, "customer_order_days", {})
 
 
 def test_query_names_cannot_be_paths(tmp_path: Path) -> None:

@@ -93,3 +93,34 @@ def test_wider_window_merges_spells(tiny: Workspace) -> None:
 def test_window_out_of_range_is_refused(tiny: Workspace, window_days: int) -> None:
     with pytest.raises(ValueError, match="inactivity window"):
         tiny.ensure_facts(TINY_AS_OF, window_days)
+
+
+def test_a_customers_dimensions_are_the_most_frequent_ties_broken_the_same_way_every_time(tmp_path) -> None:
+    from churn.db import open_connection
+    from churn.ingest import create_canonical_tables
+
+    workspace = Workspace(open_connection([tmp_path]))
+    create_canonical_tables(workspace.con)
+    workspace.con.execute(
+        "insert into orders (customer_id, order_date, amount, region, channel, category) values "
+        # P: North on 3 lines, South on 2 (the latest): North, the most frequent.
+        "('P', '2024-01-01', 1, 'North', 'web', 'tea'), ('P', '2024-01-02', 1, 'North', 'web', 'tea'),"
+        "('P', '2024-01-03', 1, 'North', 'shop', 'tea'), ('P', '2024-02-01', 1, 'South', 'shop', 'cups'),"
+        "('P', '2024-02-02', 1, 'South', 'shop', 'cups'),"
+        # Q: East and West on 2 lines each; West was ordered last (Mar 1): West.
+        "('Q', '2024-01-01', 1, 'East', 'phone', null), ('Q', '2024-01-05', 1, 'East', 'web', null),"
+        "('Q', '2024-02-01', 1, 'West', 'phone', null), ('Q', '2024-03-01', 1, 'West', 'phone', null),"
+        "('Q', '2024-03-01', 1, 'West', 'web', null),"
+        # R: one line in each region on the same day: the tie goes to the later name, West.
+        "('R', '2024-01-01', 1, 'East', null, null), ('R', '2024-01-01', 1, 'West', null, null)"
+    )
+    for _ in range(3):  # the same answer on every build
+        workspace.ensure_facts(date(2024, 6, 30), 30)
+        rows = workspace.con.execute(
+            "select customer_id, region, channel, category from customer_facts order by customer_id"
+        ).fetchall()
+        # P: channel shop on 3 lines (Jan 3, Feb 1, Feb 2) against web on 2; category tea 3 : 2.
+        # Q: phone on 3 lines against web on 2; no category at all.
+        assert rows == [("P", "North", "shop", "tea"), ("Q", "West", "phone", None), ("R", "West", None, None)]
+        workspace._facts_key = None  # rebuild
+    workspace.close()

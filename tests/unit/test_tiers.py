@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from churn.db import open_connection
-from churn.facts import build_facts, build_tiers
+from churn.facts import build_facts, build_order_days, build_tiers
 from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule, TierRuleError
 from churn.workspace import Workspace
@@ -204,6 +204,7 @@ def test_customers_file_alone_is_ranked_by_total_revenue(tmp_path: Path) -> None
         "insert into customers (customer_id, total_revenue, status) values "
         "('X', 500, 'active'), ('Y', 100, 'churned'), ('Z', 900, 'Active')"
     )
+    build_order_days(con, AS_OF)
     build_facts(con, AS_OF, 90)
     build_tiers(con, AS_OF, TierRule((40, 0, 0, 60)))
     rows = con.execute("select customer_id, tier, value from customer_tiers order by value_rank").fetchall()
