@@ -49,12 +49,14 @@ def build_tiers(con: duckdb.DuckDBPyConnection, as_of: date, rule: TierRule) -> 
 
 def build_filter_groups(con: duckdb.DuckDBPyConnection, window_days: int) -> None:
     """(Re)build the filter groups once the facts or tiers change, number ``customer_facts`` and
-    ``customer_spells`` with them, and rebuild ``spell_flows`` with the flows of W."""
+    ``customer_spells`` with them, and rebuild what filter changes add up: ``spell_flows`` (with
+    the flows of W) and ``cohort_flows``."""
     build_table(con, "customer_filter_groups", "customer_filter_groups")
     build_table(con, "filter_groups", "filter_groups")
     for table in ("customer_facts", "customer_spells"):
         set_filter_groups(con, table)
     build_table(con, "spell_flows", "spell_flows", {"window_days": window_days})
+    build_table(con, "cohort_flows", "cohort_flows")
 
 
 def set_filter_groups(con: duckdb.DuckDBPyConnection, table: str) -> None:

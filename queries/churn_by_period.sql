@@ -62,16 +62,17 @@ periods as (
     ))::date as period_start
 ),
 
--- Start rows and churn rows of spell_flows added up in one pass (each has zeros in the other's columns).
 per_period as (
     select
         segment,
         date_trunc($grain, month)::date as period_start,
         sum(new) as new,
         sum(reactivated) as reactivated,
-        sum(churned_total) filter (
-            where spell_start_month is null or date_trunc($grain, spell_start_month) < date_trunc($grain, month)
-        ) as churned,
+        sum(churned_total) - sum(case $grain
+            when 'month' then started_same_month
+            when 'quarter' then started_same_quarter
+            else started_same_year
+        end) as churned,
         sum(churned_total) as churned_total,
         sum(revenue_lost) as revenue_lost
     from flows

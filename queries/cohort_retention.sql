@@ -3,13 +3,14 @@
 -- the end of that period. A customer who churned and came back counts again (and stays in
 -- the cohort of their first purchase). Only period ends on or before the as-of date.
 -- Active at day d: a spell with spell_start <= d and no churn on or before d.
--- Built on customer_spells and filter_groups (for the filters).
+-- Built on cohort_flows (the starts and churns per filter group, cohort month and month) and
+-- filter_groups (for the filters).
 -- Parameters: $as_of, $cohort_grain ('month' | 'quarter'), $tiers, $filter_dimension, $filter_values.
 with
 
-spells as (
-    select customer_spells.*
-    from customer_spells
+flows as (
+    select cohort_flows.*
+    from cohort_flows
     join filter_groups using (filter_group_id)
     where is_kept(
             filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
@@ -19,44 +20,24 @@ spells as (
 ),
 
 cohort_sizes as (
-    select date_trunc($cohort_grain, first_order_date)::date as cohort_start, count(*) as cohort_customers
-    from spells
-    where spell_number = 1
+    select date_trunc($cohort_grain, cohort_month)::date as cohort_start, sum(customers) as cohort_customers
+    from flows
     group by cohort_start
 ),
 
 -- Period k of a cohort ends on day d_k = cohort_start + (k + 1) periods - 1 day. A spell is
--- active at d_k from the period it starts in up to the period before the one its churn falls in.
-spell_offsets as (
-    select
-        cohort_start,
-        datediff($cohort_grain, cohort_start, spell_start) as first_offset,
-        coalesce(
-            datediff($cohort_grain, cohort_start, churn_date) - 1,
-            datediff($cohort_grain, cohort_start, $as_of::date)
-        ) as last_offset
-    from (
-        select date_trunc($cohort_grain, first_order_date)::date as cohort_start, spell_start, churn_date
-        from spells
-    )
-),
-
--- A customer's spells never overlap, so the customers active in each period are a running
--- sum of +1 where a spell's first period is and -1 after its last (no list of customers).
-changes as (
-    select cohort_start, first_offset as periods_since, 1 as change
-    from spell_offsets
-    where last_offset >= first_offset
-    union all
-    select cohort_start, last_offset + 1, -1
-    from spell_offsets
-    where last_offset >= first_offset
-),
-
+-- active at d_k from the period it starts in up to the period before the one its churn falls
+-- in; a customer's spells never overlap, so the customers active in each period are a running
+-- sum of +1 in the period a spell starts and -1 in the period it churns (no list of customers;
+-- a spell starting and churning in the same period adds nothing). A spell not churned by the
+-- as-of date stays active in every period shown.
 change_per_period as (
-    select cohort_start, periods_since, sum(change) as change
-    from changes
-    group by cohort_start, periods_since
+    select
+        date_trunc($cohort_grain, cohort_month)::date as cohort_start,
+        datediff($cohort_grain, date_trunc($cohort_grain, cohort_month), month) as periods_since,
+        sum(change) as change
+    from flows
+    group by all
 ),
 
 offsets as (

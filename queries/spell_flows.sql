@@ -1,12 +1,13 @@
 -- spell_flows: the customer flows of churn_by_period, per month and filter group, for one window
--- W: the filter-independent part, built with the spells, so that a filter change or another
--- grain only adds up a few thousand rows (queries/churn_by_period.sql).
---   start rows: new (first spells) and reactivated (later spells) starting in the month
---   churn rows: churned_total (spells churning in the month) and their revenue_lost (revenue in
---               the 365 days up to their last order), by spell_start_month: the month the spell
---               started when in the same calendar year, else null. A period is at most a year,
---               so a spell from an earlier year always started before its churn period; one from
---               the same year did so when date_trunc(grain, spell_start_month) < date_trunc(grain, month).
+-- W: the filter-independent part, built with the spells, so that a filter change, another grain
+-- or another segment only adds up a few thousand rows (queries/churn_by_period.sql).
+--   new, reactivated   = first spells and later spells (won back) starting in the month
+--   churned_total      = spells churning in the month; revenue_lost = their revenue in the 365
+--                        days up to their last order
+--   started_same_month / _quarter / _year = those of them that started in the same month /
+--                        quarter / year as they churned: churn_by_period's "churned" counts
+--                        only spells active at the start of the period, so it leaves out the
+--                        ones that started in the period of its grain.
 -- Built on customer_spells (with filter_group_id set).
 -- Parameters: $window_days (the W of the spells, recorded in every row).
 with
@@ -15,11 +16,8 @@ starts as (
     select
         filter_group_id,
         date_trunc('month', spell_start)::date as month,
-        null::date as spell_start_month,
         count(*) filter (where spell_number = 1) as new,
-        count(*) filter (where spell_number > 1) as reactivated,
-        0::bigint as churned_total,
-        0::double as revenue_lost
+        count(*) filter (where spell_number > 1) as reactivated
     from customer_spells
     group by all
 ),
@@ -28,11 +26,12 @@ churns as (
     select
         filter_group_id,
         date_trunc('month', churn_date)::date as month,
-        case when year(spell_start) = year(churn_date) then date_trunc('month', spell_start)::date end
-            as spell_start_month,
-        0::bigint as new,
-        0::bigint as reactivated,
         count(*) as churned_total,
+        count(*) filter (where date_trunc('month', spell_start) = date_trunc('month', churn_date))
+            as started_same_month,
+        count(*) filter (where date_trunc('quarter', spell_start) = date_trunc('quarter', churn_date))
+            as started_same_quarter,
+        count(*) filter (where year(spell_start) = year(churn_date)) as started_same_year,
         coalesce(sum(revenue_last_12_months), 0) as revenue_lost
     from customer_spells
     where is_churned
@@ -40,9 +39,19 @@ churns as (
 ),
 
 final as (
-    select * from starts
-    union all
-    select * from churns
+    select
+        $window_days::integer as window_days,
+        filter_group_id,
+        month,
+        coalesce(starts.new, 0) as new,
+        coalesce(starts.reactivated, 0) as reactivated,
+        coalesce(churns.churned_total, 0) as churned_total,
+        coalesce(churns.started_same_month, 0) as started_same_month,
+        coalesce(churns.started_same_quarter, 0) as started_same_quarter,
+        coalesce(churns.started_same_year, 0) as started_same_year,
+        coalesce(churns.revenue_lost, 0) as revenue_lost
+    from starts
+    full outer join churns using (filter_group_id, month)
 )
 
-select $window_days::integer as window_days, * from final
+select * from final

@@ -95,3 +95,24 @@ def period_flows(all_spells: list[Spell], as_of: date, grain: str) -> list[dict[
         )
         start = end
     return rows
+
+
+def cohort_active(all_spells: list[Spell], as_of: date, grain: str) -> dict[tuple[date, int], tuple[int, int]]:
+    """Per first-purchase cohort and periods since: (customers active at the period's end, cohort
+    size), counted straight from the definition for every period ending by the as-of date."""
+    first = {s.customer_id: s.start for s in all_spells if s.number == 1}
+    result = {}
+    for cohort in sorted({period_start(day, grain) for day in first.values()}):
+        members = {customer for customer, day in first.items() if period_start(day, grain) == cohort}
+        start, since = cohort, 0
+        while (last_day := next_period(start, grain) - timedelta(days=1)) <= as_of:
+            active = sum(
+                1
+                for s in all_spells
+                if s.customer_id in members
+                and s.start <= last_day
+                and (s.churn_date is None or s.churn_date > last_day)
+            )
+            result[(cohort, since)] = (active, len(members))
+            start, since = next_period(start, grain), since + 1
+    return result

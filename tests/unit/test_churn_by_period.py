@@ -189,6 +189,13 @@ def test_sql_matches_reference_on_random_orders(
             got = [dict(zip(columns, map(int, row), strict=True)) for row in periods[columns].values]
             expected = reference.period_flows(expected_spells, as_of, grain)
             assert got == [{k: row[k] for k in columns} for row in expected], grain
+        for grain in ("month", "quarter"):
+            cohorts = run_query(con, "cohort_retention", {"as_of": as_of, "cohort_grain": grain, **NO_FILTERS})
+            got_cohorts = {
+                (row.cohort_start.date(), row.periods_since): (row.active_customers, row.cohort_customers)
+                for row in cohorts.itertuples()
+            }
+            assert got_cohorts == reference.cohort_active(expected_spells, as_of, grain), grain
     finally:
         con.close()
 

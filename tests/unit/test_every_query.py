@@ -107,7 +107,8 @@ EXPECTED_COLUMNS = {
     },
     "customer_filter_groups": {"customer_id", "filter_group_id", "tier", "region", "extra"},
     "filter_groups": {"filter_group_id", "tier", "region", "channel", "category", "segment", "extra", "customers"},
-    "spell_flows": {"window_days", "filter_group_id", "month", "spell_start_month", "new", "churned_total"},
+    "cohort_flows": {"filter_group_id", "cohort_month", "month", "change", "customers"},
+    "spell_flows": {"window_days", "filter_group_id", "month", "new", "churned_total", "started_same_quarter"},
     "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
