@@ -48,6 +48,8 @@ MARKER_START = "<!-- bench:start -->"
 MARKER_END = "<!-- bench:end -->"
 FIT_START = "<!-- bench-fit:start -->"
 FIT_END = "<!-- bench-fit:end -->"
+LARGE_START = "<!-- bench-large:start -->"
+LARGE_END = "<!-- bench-large:end -->"
 REGIONS = ("North", "South", "East", "West", "Central")
 
 
@@ -173,17 +175,21 @@ def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str,
     return row
 
 
-def large_row(lines: int, folder: Path) -> str:
-    """A size too big for memory: the Parquet orders imported and the default view derived
+def large_table(sizes: list[int], folder: Path) -> str:
+    """Sizes too big for memory: the Parquet orders imported and the default view derived
     (DuckDB spills to disk rather than failing), with the overview's queries after it."""
-    files = generate(lines, folder, formats=("parquet",))
-    result = in_process(measure_large, files["orders.parquet"], files["customers.csv"])
-    return (
-        "| order lines | import + derived, Parquet (s) | of which derived (s) | overview (ms) | peak memory (MB) |\n"
-        "|---:|---:|---:|---:|---:|\n"
-        f"| {lines:,} | {result['import_s']:.1f} | {result['derive_s']:.1f} | {result['overview_ms']:,.0f} "
-        f"| {result['app_memory_mb']:,.0f} |"
-    )
+    lines = [
+        "| order lines | import + derived, Parquet (s) | of which derived (s) | overview (ms) | peak memory (MB) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        files = generate(size, folder, formats=("parquet",))
+        result = in_process(measure_large, files["orders.parquet"], files["customers.csv"])
+        lines.append(
+            f"| {size:,} | {result['import_s']:.1f} | {result['derive_s']:.1f} | {result['overview_ms']:,.0f} "
+            f"| {result['app_memory_mb']:,.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def measure_large(orders: Path, customers: Path) -> dict[str, object]:
@@ -277,13 +283,17 @@ def main(argv: list[str] | None = None) -> int:
         "--fit-customers", type=int, nargs="*", default=[100_000, 500_000], help="sizes for the model-fit timing"
     )
     args = parser.parse_args(argv)
-    rows = [measure(lines, args.repeat, not args.no_peer, args.data) for lines in args.lines]
-    text = tables(rows)
-    for lines in args.large:
-        text += "\n\n" + large_row(lines, args.data)
-    print(text)
-    if args.write:
-        write_docs(text)
+    # Each part is written between its own markers, so that a run of one part keeps the others.
+    if args.lines:
+        text = tables([measure(lines, args.repeat, not args.no_peer, args.data) for lines in args.lines])
+        print(text)
+        if args.write:
+            write_docs(text)
+    if args.large:
+        large = large_table(args.large, args.data)
+        print(large)
+        if args.write:
+            write_docs(large, LARGE_START, LARGE_END)
     if args.fit_customers:
         fits = fit_table(args.fit_customers, max(1, args.repeat // 2))
         print(fits)

@@ -96,7 +96,7 @@ def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray)
 
 
 def _fit(
-    negative_log_likelihood: Callable[[np.ndarray], float], start: np.ndarray, what: str
+    negative_log_likelihood: Callable[[np.ndarray], float], start: np.ndarray, what: str, customers: float
 ) -> tuple[np.ndarray, float]:
     # Quasi-Newton on the logarithms of the parameters (so they stay positive), polished by
     # Nelder-Mead from there: few evaluations, and the published CDNOW digits reproduced.
@@ -104,7 +104,9 @@ def _fit(
         # Trial points far from the optimum can overflow; they are simply rejected.
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             value = negative_log_likelihood(np.exp(log_params))
-        return float(value) if np.isfinite(value) else 1e300
+        # Per customer, so that the tolerances below mean the same for 2,000 customers as for
+        # 500,000 (on the sum, an absolute 1e-7 took Nelder-Mead thousands of steps, or failed).
+        return float(value) / customers if np.isfinite(value) else 1e300
 
     first = minimize(objective, np.log(start), method="L-BFGS-B", options={"maxiter": 2000})
     result = minimize(
@@ -116,7 +118,7 @@ def _fit(
     params = np.exp(result.x)
     if not result.success or not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
         raise FitError(f"The {what} model did not converge ({result.message}); it needs more repeat purchases.")
-    return params, -float(result.fun)
+    return params, -float(result.fun) * customers
 
 
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
@@ -128,7 +130,10 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
     triples, weights = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
     ux, ut, uT = triples.T
     params, ll = _fit(
-        lambda p: -(weights * bgnbd_log_likelihood(p, ux, ut, uT)).sum(), np.array([1.0, 1.0, 1.0, 1.0]), "BG/NBD"
+        lambda p: -(weights * bgnbd_log_likelihood(p, ux, ut, uT)).sum(),
+        np.array([1.0, 1.0, 1.0, 1.0]),
+        "BG/NBD",
+        float(len(x)),
     )
     return BGNBD(*(float(value) for value in params), log_likelihood=ll)
 
@@ -141,7 +146,10 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma:
     if keep.sum() < 5:
         raise FitError("The spend model needs at least 5 repeat customers with a positive average spend.")
     params, ll = _fit(
-        lambda p: -gamma_gamma_log_likelihood(p, x[keep], m[keep]).sum(), np.array([1.0, 1.0, 1.0]), "Gamma-Gamma"
+        lambda p: -gamma_gamma_log_likelihood(p, x[keep], m[keep]).sum(),
+        np.array([1.0, 1.0, 1.0]),
+        "Gamma-Gamma",
+        float(keep.sum()),
     )
     return GammaGamma(*(float(value) for value in params), log_likelihood=ll)
 
