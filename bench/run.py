@@ -102,9 +102,11 @@ def load_workspace(orders: Path, customers: Path) -> tuple[Workspace, Settings, 
     dataset = workspace.dataset
     assert dataset is not None and dataset.last_date is not None
     as_of = dataset.last_date
+    start = time.perf_counter()
+    # The suggested W is derived too (from the order days, which the spells then use).
     settings = Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days)
-    derive_s = seconds(lambda: workspace.ensure_derived(settings))
-    return workspace, settings, load_s, derive_s
+    workspace.ensure_derived(settings)
+    return workspace, settings, load_s, time.perf_counter() - start
 
 
 def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) -> dict[str, object]:
