@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bench import steps
 from bench.run import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,14 @@ def test_benchmark_runs_at_small_size(capsys, tmp_path: Path) -> None:
         "orders_50000.csv",
         "orders_50000.parquet",
     ]
+
+
+def test_import_steps_run_at_small_size(capsys, tmp_path: Path) -> None:
+    assert steps.main(["--lines", "20000", "--data", str(tmp_path)]) == 0
+    output = capsys.readouterr().out
+    for step in ("bare read_csv", "orders file → orders", "customer_order_days", "customer_spells", "spell_flows"):
+        assert step in output
+    assert "| **import + derived** |" in output
 
 
 def test_bench_pages_run_every_query_of_their_page() -> None:

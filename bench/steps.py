@@ -1,0 +1,86 @@
+"""Where an import's time goes: every step from the files to the derived tables of the default
+view, timed on its own, next to DuckDB's bare ``read_csv`` of the same orders file.
+
+``python -m bench.steps --lines 10000000`` (the files of ``bench/generate.py``, written into
+``--data`` unless there already). The steps are those of ``Workspace.load_dataset`` and
+``Workspace.ensure_facts``, called one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.generate import generate
+from bench.run import DATA
+from churn.db import build_table, open_connection
+from churn.facts import build_filter_groups, build_order_days, build_tiers, suggest_window
+from churn.ingest import LoadResult, create_canonical_tables, load_file
+from churn.sources import prepare_file
+from churn.tiers import TierRule
+from churn.workspace import Workspace
+
+
+def import_steps(orders: Path, customers: Path) -> list[tuple[str, float]]:
+    """(step, seconds) for every step of an import and the default view's derived tables."""
+    workspace = Workspace(open_connection([orders.parent]))
+    con = workspace.con
+    timings: list[tuple[str, float]] = []
+
+    def step(name: str, action: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        action()
+        timings.append((name, time.perf_counter() - start))
+
+    step(
+        "bare read_csv (the yardstick)",
+        lambda: con.execute("create table bare as from read_csv($p)", {"p": str(orders)}),
+    )
+    con.execute("drop table bare")
+    create_canonical_tables(con)
+    loads: list[LoadResult] = []
+    step(
+        "orders file → orders", lambda: loads.append(load_file(con, prepare_file(orders, orders.name, None), "orders"))
+    )
+    step(
+        "customers file → customers",
+        lambda: loads.append(load_file(con, prepare_file(customers, customers.name, None), "customers")),
+    )
+    step("dataset summary", lambda: workspace.set_dataset("bench", loads))
+    assert workspace.dataset is not None and workspace.dataset.last_date is not None
+    as_of = workspace.dataset.last_date
+    step("customer_order_days", lambda: build_order_days(con, as_of))
+    window = suggest_window(con).days
+    step("suggested W (purchase_gaps)", lambda: suggest_window(con))
+    step(
+        "customer_spells",
+        lambda: build_table(con, "customer_spells", "customer_spells", {"as_of": as_of, "window_days": window}),
+    )
+    step("customer_facts", lambda: build_table(con, "customer_facts", "customer_facts", {"as_of": as_of}))
+    step("customer_tiers", lambda: build_tiers(con, as_of, TierRule()))
+    step("filter groups, spell_flows, cohort_flows", lambda: build_filter_groups(con, window))
+    workspace.close()
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.steps", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--lines", type=int, default=10_000_000, help="order lines")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder for the generated files (kept)")
+    args = parser.parse_args(argv)
+    files = generate(args.lines, args.data, formats=("csv",))
+    timings = import_steps(files["orders.csv"], files["customers.csv"])
+    bare = timings[0][1]
+    print(f"| step ({args.lines:,} order lines, CSV) | seconds | × bare read_csv |\n|---|---:|---:|")
+    for name, seconds in timings:
+        print(f"| {name} | {seconds:.2f} | {seconds / bare:.1f} |")
+    total = sum(seconds for _, seconds in timings[1:])
+    print(f"| **import + derived** | {total:.2f} | {total / bare:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
