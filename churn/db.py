@@ -37,6 +37,26 @@ create macro is_kept(tier, region, channel, category, segment, extra, tiers, dim
         when 'segment' then segment else extra[dimension] end))
 """
 
+# The periods of a grain ('month' | 'quarter' | 'year') from the one holding first_date to the
+# one holding as_of, [period_start, period_end): the period list of every query by period.
+PERIODS_MACRO = """
+create macro period_list(grain, first_date, as_of) as table
+    select period_start::date as period_start, (period_start + period_length)::date as period_end
+    from (
+        select
+            unnest(generate_series(date_trunc(grain, first_date), date_trunc(grain, as_of), period_length))
+                as period_start,
+            period_length
+        from (
+            select case grain
+                when 'month' then interval 1 month
+                when 'quarter' then interval 3 month
+                when 'year' then interval 1 year
+            end as period_length
+        )
+    )
+"""
+
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
@@ -78,6 +98,7 @@ def open_connection(
     )
     allowed = [str(Path(d).resolve()) + "/" for d in dirs]
     con.execute(KEPT_MACRO)
+    con.execute(PERIODS_MACRO)
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set enable_progress_bar = false")  # nothing written to the server's terminal
@@ -118,18 +139,18 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] 
 
 def build_table(con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None) -> None:
     """(Re)create ``table`` from the result of ``queries/<name>.sql``."""
-    sql = load_sql(name)
-    try:
-        con.execute(f"create or replace table {quote_identifier(table)} as {sql}", _bind(sql, params))
-    except duckdb.Error as error:
-        raise translate_error(error, name) from error
+    _write_result(con, f"create or replace table {quote_identifier(table)} as", name, params)
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None) -> None:
     """Insert the result of ``queries/<name>.sql`` into ``table`` (columns by name)."""
+    _write_result(con, f"insert into {quote_identifier(table)} by name", name, params)
+
+
+def _write_result(con: duckdb.DuckDBPyConnection, statement: str, name: str, params: dict[str, Any] | None) -> None:
     sql = load_sql(name)
     try:
-        con.execute(f"insert into {quote_identifier(table)} by name {sql}", _bind(sql, params))
+        con.execute(f"{statement} {sql}", _bind(sql, params))
     except duckdb.Error as error:
         raise translate_error(error, name) from error
 

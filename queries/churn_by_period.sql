@@ -41,25 +41,14 @@ flows as (
         )
 ),
 
-step as (
-    select case $grain
-        when 'month' then interval 1 month
-        when 'quarter' then interval 3 month
-        when 'year' then interval 1 year
-    end as period_length
-),
-
 first_order as (
     select min(spell_start) as first_order_date
     from customer_spells
 ),
 
 periods as (
-    select unnest(generate_series(
-        date_trunc($grain, (select first_order_date from first_order)),
-        date_trunc($grain, $as_of::date),
-        (select period_length from step)
-    ))::date as period_start
+    select *
+    from period_list($grain, (select first_order_date from first_order), $as_of::date)
 ),
 
 per_period as (
@@ -88,7 +77,7 @@ period_flows as (
     select
         segments.segment,
         periods.period_start,
-        (periods.period_start + (select period_length from step))::date as period_end,
+        periods.period_end,
         coalesce(per_period.new, 0) as new,
         coalesce(per_period.reactivated, 0) as reactivated,
         coalesce(per_period.churned, 0) as churned,

@@ -7,25 +7,9 @@
 -- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
 with
 
-step as (
-    select case $grain
-        when 'month' then interval 1 month
-        when 'quarter' then interval 3 month
-        when 'year' then interval 1 year
-    end as period_length
-),
-
 periods as (
-    select
-        period_start::date as period_start,
-        (period_start + (select period_length from step))::date as period_end
-    from (
-        select unnest(generate_series(
-            date_trunc($grain, (select min(spell_start) from customer_spells)),
-            date_trunc($grain, $as_of::date),
-            (select period_length from step)
-        )) as period_start
-    )
+    select *
+    from period_list($grain, (select min(spell_start) from customer_spells), $as_of::date)
 ),
 
 per_period as (
