@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from churn.facts import sensitivity_windows
 from churn.settings import Settings
 from churn.whatif import Levers, baseline_for, compare
 from churn.workspace import Workspace
@@ -23,7 +24,7 @@ def trends(workspace: Workspace, settings: Settings, first: date) -> None:
     workspace.query("revenue_churn_by_period", settings.period_params(first))
     workspace.query("cohort_retention", {"as_of": settings.as_of, "cohort_grain": "month", **settings.filter_params()})
     workspace.query("survival_by_tenure", {"as_of": settings.as_of, "split": "tier", **settings.filter_params()})
-    workspace.window_sensitivity(settings, (30, 60, 90, 120, 180))
+    workspace.window_sensitivity(settings, sensitivity_windows(settings.window_days))
     workspace.query("churn_by_period", settings.period_params(first, dimension="region"))
 
 

@@ -15,6 +15,8 @@ from churn.tiers import TierRule
 MIN_WINDOW_DAYS = 1
 MAX_WINDOW_DAYS = 3650
 FALLBACK_WINDOW_DAYS = 90
+# The windows W the trends page compares the current one with.
+SENSITIVITY_WINDOWS = (30, 60, 90, 120, 150, 180, 240, 300, 365)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,11 @@ def add_window_flows(con: duckdb.DuckDBPyConnection, spells_table: str, window_d
             f"alter table customer_spells rename to {quoted}; "
             "alter table customer_spells_current rename to customer_spells"
         )
+
+
+def sensitivity_windows(current: int) -> tuple[int, ...]:
+    """The windows W of the sensitivity chart: SENSITIVITY_WINDOWS and the current W, in order."""
+    return tuple(sorted({*SENSITIVITY_WINDOWS, current}))
 
 
 def suggest_window(con: duckdb.DuckDBPyConnection) -> WindowSuggestion:

@@ -18,12 +18,12 @@ from churn.charts import (
     window_sensitivity,
 )
 from churn.db import QueryError
+from churn.facts import sensitivity_windows
 from churn.i18n import format_int, format_money, format_percent, format_period, t
 from churn.metrics import last_complete_periods, losses_by_segment
 from churn.tiers import TIERS
 from churn.ui import current_settings, session_workspace, show_query_error
 
-SENSITIVITY_WINDOWS = (30, 60, 90, 120, 150, 180, 240, 300, 365)
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
 SURVIVAL_SPLITS = ("all", "tier", "region", "channel", "cohort_year")
@@ -146,7 +146,7 @@ st.caption(t("trends.survival_caption"))
 
 # Sensitivity to W
 st.header(t("trends.sensitivity_title"))
-windows = tuple(sorted({*SENSITIVITY_WINDOWS, settings.window_days}))
+windows = sensitivity_windows(settings.window_days)
 sensitivity = workspace.window_sensitivity(settings, windows)
 if not sensitivity.empty:
     st.plotly_chart(
