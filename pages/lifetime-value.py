@@ -97,7 +97,8 @@ with left:
     horizon = int(st.slider(t("ltv.horizon"), 1, 60, 12, key="ltv_horizon"))
 with right:
     monthly_discount = float(st.number_input(t("ltv.discount"), 0.0, 10.0, 0.8, step=0.1, key="ltv_discount")) / 100
-summary, models = workspace.clv_models(settings.as_of)
+with st.spinner(t("ltv.fitting"), show_time=True):
+    summary, models = workspace.clv_models(settings.as_of)
 if isinstance(models, str):
     st.warning(t("ltv.fit_error", problem=models))
     st.stop()

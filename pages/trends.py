@@ -147,7 +147,8 @@ st.caption(t("trends.survival_caption"))
 # Sensitivity to W
 st.header(t("trends.sensitivity_title"))
 windows = sensitivity_windows(settings.window_days)
-sensitivity = workspace.window_sensitivity(settings, windows)
+with st.spinner(t("trends.sensitivity_working"), show_time=True):
+    sensitivity = workspace.window_sensitivity(settings, windows)
 if not sensitivity.empty:
     st.plotly_chart(
         window_sensitivity(sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)),
