@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.generate import generate
 from bench.run import DATA
 from churn.db import build_table, open_connection
-from churn.facts import build_filter_groups, build_order_days, build_tiers, suggest_window
+from churn.facts import WindowSuggestion, build_filter_groups, build_order_days, build_tiers, suggest_window
 from churn.ingest import LoadResult, create_canonical_tables, load_file
 from churn.sources import prepare_file
 from churn.tiers import TierRule
@@ -53,8 +53,9 @@ def import_steps(orders: Path, customers: Path) -> list[tuple[str, float]]:
     assert workspace.dataset is not None and workspace.dataset.last_date is not None
     as_of = workspace.dataset.last_date
     step("customer_order_days", lambda: build_order_days(con, as_of))
-    window = suggest_window(con).days
-    step("suggested W (purchase_gaps)", lambda: suggest_window(con))
+    suggestions: list[WindowSuggestion] = []
+    step("suggested W (purchase_gaps)", lambda: suggestions.append(suggest_window(con)))
+    window = suggestions[0].days
     step(
         "customer_spells",
         lambda: build_table(con, "customer_spells", "customer_spells", {"as_of": as_of, "window_days": window}),

@@ -1,5 +1,5 @@
-"""Derived tables (``customer_spells``, ``customer_facts``, the filter groups and ``spell_flows``)
-and the data-derived default window W."""
+"""Derived tables (``customer_order_days``, ``customer_spells``, ``customer_facts``, the filter
+groups, ``spell_flows`` and ``cohort_flows``) and the data-derived default window W."""
 
 from __future__ import annotations
 
