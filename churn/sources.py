@@ -10,21 +10,42 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
-import io
+import json
+import logging
 import re
+import subprocess
+import sys
 import uuid
+import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from churn.db import DATA_DIR
 from churn.i18n import t
 
+logger = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 SAMPLE_BYTES = 1024 * 1024
+# A table wider than this is not an export of orders or customers (and every step of reading it
+# grows with its columns): it is refused with a message, not read for minutes.
+MAX_COLUMNS = 1000
+# Excel: the reader runs in a child process with these limits (see convert_excel); a workbook
+# must not unpack beyond MAX_UNPACKED_BYTES nor beyond MAX_UNPACK_RATIO times its own size (a
+# zip bomb), and a sheet must not span more than MAX_EXCEL_CELLS cells (20 columns x 1M rows).
+EXCEL_MEMORY_BYTES = 3 * 1024 * 1024 * 1024
+EXCEL_TIMEOUT_SECONDS = 180
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
+MAX_UNPACK_RATIO = 100
+MAX_EXCEL_CELLS = 20_000_000
+_EXCEL_WORKER = Path(__file__).with_name("excel_worker.py")
+# The sample of a text file is at most SAMPLE_BYTES, so a field of the sample is too.
+csv.field_size_limit(2 * SAMPLE_BYTES)
 DELIMITERS = (",", "\t", ";", "|")
 WHITESPACE = "whitespace"  # runs of spaces or tabs separate the fields
 ENCODINGS = ("utf-8", "gb18030", "utf-16", "cp1252", "latin-1")
@@ -166,58 +187,125 @@ def _is_binary(content: str | bytes) -> bool:
     return 0 in codes or controls > 0.01 * max(len(codes), 1)
 
 
-def _excel_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # 17850.0 -> 17850: ids and whole amounts as written
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return str(value)
+def _unpacked_limit(packed_bytes: int) -> int:
+    return min(MAX_UNPACKED_BYTES, MAX_UNPACK_RATIO * packed_bytes + 10 * 1024 * 1024)
 
 
-def excel_sheets(data: bytes, name: str) -> list[str]:
-    """The sheet names of an Excel workbook (.xlsx or .xls)."""
+def _cells_of(reference: bytes) -> tuple[str, int]:
+    """The range of a sheet's ``<dimension ref>`` ('A1:XFD1048576') and how many cells it spans."""
+    corners = re.findall(rb"([A-Z]{1,3})(\d+)", reference)
+    if len(corners) < 2:
+        return reference.decode(errors="replace"), 1
+
+    def column(letters: bytes) -> int:
+        number = 0
+        for letter in letters:
+            number = number * 26 + letter - ord("A") + 1
+        return number
+
+    (first_col, first_row), (last_col, last_row) = corners[0], corners[-1]
+    rows = abs(int(last_row) - int(first_row)) + 1
+    columns = abs(column(last_col) - column(first_col)) + 1
+    return reference.decode(), rows * columns
+
+
+def check_workbook(path: Path, name: str) -> None:
+    """Refuse an .xlsx before any Excel reader opens it when it would unpack beyond
+    MAX_UNPACKED_BYTES (or far beyond what its size holds: a zip bomb) or a sheet declares more
+    than MAX_EXCEL_CELLS cells. An old .xls has no such envelope: the reader's process limit
+    (``convert_excel``) bounds it."""
+    with path.open("rb") as stream:
+        if stream.read(4) != _ZIP:
+            return
+    packed = path.stat().st_size
     try:
-        return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
-    except Exception as error:  # calamine raises its own errors for every kind of damage
-        raise ImportProblem(t("import.excel_unreadable", name=name, error=error)) from error
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            unpacked = sum(entry.file_size for entry in entries)
+            if unpacked > _unpacked_limit(packed):
+                raise ImportProblem(
+                    t(
+                        "import.excel_unpacks",
+                        name=name,
+                        unpacked=f"{unpacked / 1024 / 1024:,.0f}",
+                        packed=f"{packed / 1024 / 1024:,.1f}",
+                    )
+                )
+            for entry in entries:
+                if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", entry.filename):
+                    continue
+                with archive.open(entry) as sheet:
+                    head = sheet.read(8192)
+                found = re.search(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]+)\"", head)
+                if found:
+                    reference, cells = _cells_of(found.group(1))
+                    if cells > MAX_EXCEL_CELLS:
+                        raise ImportProblem(
+                            t("import.excel_too_many_cells", name=name, range=reference, cells=f"{cells:,}")
+                        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error) as error:
+        logger.info("Workbook %s is not a readable zip: %s", name, error)
+        raise ImportProblem(t("import.excel_unreadable", name=name)) from error
 
 
-def _excel_to_csv(data: bytes, name: str, sheet: str | None, target: Path) -> tuple[list[str], str]:
-    """Write one sheet of a workbook as UTF-8 CSV; return all sheet names and the sheet written
-    (by default the one with the most data)."""
-    sheets = excel_sheets(data, name)
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if sheet is not None and sheet not in sheets:
-        raise ImportProblem(t("import.no_sheet", name=name, sheet=sheet, sheets=", ".join(sheets)))
-    candidates = [sheet] if sheet is not None else sheets
-    found: dict[str, list[list[object]]] = {}
-    for candidate in candidates:
-        try:
-            rows = workbook.get_sheet_by_name(candidate).to_python(skip_empty_area=True)
-        except Exception as error:
-            raise ImportProblem(t("import.sheet_unreadable", name=name, sheet=candidate, error=error)) from error
-        found[candidate] = [row for row in rows if any(cell not in (None, "") for cell in row)]
-    # By default the sheet with the most filled cells (not a cover note before the data).
-    sheet = max(candidates, key=lambda s: sum(1 for row in found[s] for cell in row if cell not in (None, "")))
-    rows = found[sheet]
-    if not rows:
-        if len(candidates) > 1:
-            raise ImportProblem(t("import.all_sheets_empty", name=name))
-        raise ImportProblem(t("import.sheet_empty", name=name, sheet=sheet))
-    with target.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        for row in rows:
-            writer.writerow([_excel_cell(cell) for cell in row])
-    assert sheet is not None
-    return sheets, sheet
+def convert_excel(source: Path, name: str, sheet: str | None, target: Path) -> tuple[list[str], str]:
+    """Write one sheet of a workbook as UTF-8 CSV to ``target``; return all sheet names and the
+    sheet written (by default the one with the most filled cells). The Excel reader runs in a
+    child process limited to EXCEL_MEMORY_BYTES and EXCEL_TIMEOUT_SECONDS, so that no workbook
+    can take the server down."""
+    check_workbook(source, name)
+    command = [
+        sys.executable,
+        "-I",
+        str(_EXCEL_WORKER),
+        str(source),
+        str(target),
+        sheet or "",
+        str(EXCEL_MEMORY_BYTES),
+        str(MAX_EXCEL_CELLS),
+        str(MAX_COLUMNS),
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=EXCEL_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as error:
+        target.unlink(missing_ok=True)
+        raise ImportProblem(t("import.excel_too_slow", name=name, seconds=EXCEL_TIMEOUT_SECONDS)) from error
+    lines = done.stdout.decode("utf-8", errors="replace").strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        result = {}
+    if done.returncode == 0 and "sheet" in result:
+        return [str(s) for s in result["sheets"]], str(result["sheet"])
+    target.unlink(missing_ok=True)
+    problem = result.get("problem")
+    logger.info(
+        "Excel conversion of %s ended with %s: %s %s",
+        name,
+        done.returncode,
+        result or "",
+        done.stderr.decode("utf-8", errors="replace")[-500:],
+    )
+    if problem == "no_sheet":
+        raise ImportProblem(t("import.no_sheet", name=name, sheet=sheet, sheets=", ".join(result["sheets"])))
+    if problem == "sheet_empty":
+        raise ImportProblem(t("import.sheet_empty", name=name, sheet=result["sheet"]))
+    if problem == "all_sheets_empty":
+        raise ImportProblem(t("import.all_sheets_empty", name=name))
+    if problem == "sheet_unreadable":
+        raise ImportProblem(t("import.sheet_unreadable", name=name, sheet=result["sheet"]))
+    if problem == "too_many_cells":
+        cells = int(result["rows"]) * int(result["columns"])
+        reference = f"{result['rows']:,} × {result['columns']:,}"
+        raise ImportProblem(t("import.excel_too_many_cells", name=name, range=reference, cells=f"{cells:,}"))
+    if problem == "too_many_columns":
+        raise ImportProblem(
+            t("import.too_many_columns", name=name, columns=f"{result['columns']:,}", limit=f"{MAX_COLUMNS:,}")
+        )
+    if problem == "unreadable":
+        raise ImportProblem(t("import.excel_unreadable", name=name))
+    # Killed or out of memory: the workbook needs more than one file may use.
+    raise ImportProblem(t("import.excel_needs_memory", name=name))
 
 
 def _rewrite_text(source: Path, target: Path, encoding: str, whitespace: bool) -> None:
@@ -260,12 +348,14 @@ def prepare_file(
         return folder / f"{uuid.uuid4().hex}{suffix}"
 
     if head[:4] == b"PAR1":
+        _check_parquet_width(source, shown)
         return PreparedFile(source, shown, "parquet")
     if head[:4] == _ZIP or head[:8] == _OLE:
         target = new_path(".csv")
-        sheets, sheet = _excel_to_csv(source.read_bytes(), shown, sheet, target)
+        sheets, sheet = convert_excel(source, shown, sheet, target)
         prepared = PreparedFile(target, shown, "excel", sheets=sheets, sheet=sheet)
-        text = target.read_text(encoding="utf-8")[:SAMPLE_BYTES]
+        with target.open("r", encoding="utf-8", newline="") as converted:
+            text = converted.read(SAMPLE_BYTES)
         lines = _sample_lines(text, truncated=len(text) == SAMPLE_BYTES)
         rows = [next(csv.reader([line]), []) for line in lines]
         prepared.header = header if header is not None else bool(rows) and sniff_header(rows[0])
@@ -285,6 +375,9 @@ def prepare_file(
     lines = _sample_lines(text, truncated=size > SAMPLE_BYTES)
     found = sniff_delimiter(lines)
     rows = [_split(line, found) for line in lines]
+    width = max((len(row) for row in rows), default=0)
+    if width > MAX_COLUMNS:
+        raise ImportProblem(t("import.too_many_columns", name=shown, columns=f"{width:,}", limit=f"{MAX_COLUMNS:,}"))
     prepared = PreparedFile(
         source,
         shown,
@@ -300,6 +393,15 @@ def prepare_file(
         prepared.path = new_path(".csv")
         _rewrite_text(source, prepared.path, chosen, whitespace=found == WHITESPACE)
     return prepared
+
+
+def _check_parquet_width(path: Path, name: str) -> None:
+    try:
+        width = len(pq.read_schema(path))
+    except (OSError, ValueError, pa.ArrowException):
+        return  # a damaged file: reading it says so
+    if width > MAX_COLUMNS:
+        raise ImportProblem(t("import.too_many_columns", name=name, columns=f"{width:,}", limit=f"{MAX_COLUMNS:,}"))
 
 
 def prepare_upload(
