@@ -22,7 +22,7 @@ from churn.ingest import (
     create_canonical_tables,
     inspect_file,
 )
-from churn.report import build_report
+from churn.report import build_report, strict_json
 from churn.settings import GRAINS, LANGUAGES, Settings
 from churn.sources import prepare_file
 from churn.tiers import BASES, VALUE_WINDOWS, TierRule, TierRuleError
@@ -130,11 +130,9 @@ def read_scenario(path: Path) -> Levers:
     if not path.is_file():
         raise ImportProblem(f"File not found: {path}")
     try:
-        levers = Levers(**json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, TypeError) as error:
+        return Levers.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except ValueError as error:
         raise ValueError(f"{path.name} is not a scenario: {error}") from error
-    levers.validate()
-    return levers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if workspace is not None:
             workspace.close()
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(strict_json(report), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
     sys.stdout.write("\n")
     return 0
 

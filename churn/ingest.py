@@ -9,8 +9,10 @@ line, the column and the reason, so that loaded + rejected = rows read, always.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -26,6 +28,11 @@ from churn.sources import (
     ImportProblem,
     PreparedFile,
 )
+
+logger = logging.getLogger(__name__)
+# Errors that end an import (the time limit, the session's end, memory): never taken as a sign
+# that the file needs another way of reading.
+STOPPED = (duckdb.InterruptException, duckdb.OutOfMemoryException)
 
 # Canonical columns and their SQL types. Optional columns stay NULL when not mapped.
 ORDER_COLUMNS: dict[str, str] = {
@@ -137,6 +144,39 @@ _DAY_FIRST = {
 }
 _SLASHED_DATE = r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}"
 RETURN_EXCLUDED = "return excluded"
+DATE_OUT_OF_RANGE = "date out of range"
+NUMBER_OUT_OF_RANGE = "number out of range"
+# Dates before this, or more than a year after the current year, are not real order dates (year
+# 1, 9999-12-31 "no end date"): such a row is rejected, except that a churn date after the range
+# is read as no churn date (an open end). Amounts beyond ±MAX_AMOUNT, NaN or infinite are rejected.
+EARLIEST_DATE = date(1900, 1, 1)
+# A line of a text file may hold up to this many bytes (a long note pasted into a cell); DuckDB's
+# default, 2 MB, would make a file with one longer line unreadable as a whole.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# How every read_csv of a prepared text file quotes (bind $max_line_size to MAX_LINE_BYTES).
+_QUOTING = "quote = '\"', escape = '\"', max_line_size = $max_line_size"
+MAX_AMOUNT = 1e15
+
+
+def latest_date(today: date | None = None) -> date:
+    """The last date a file's dates may hold: the end of next year."""
+    return date((today or date.today()).year + 1, 12, 31)
+
+
+def _date_range() -> dict[str, date]:
+    return {"earliest_date": EARLIEST_DATE, "latest_date": latest_date()}
+
+
+def _bound(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The parameters of ``params`` that ``sql`` uses (DuckDB refuses unused ones)."""
+    return {key: value for key, value in params.items() if f"${key}" in sql}
+
+
+def _out_of_range_sql(expression: str, sql_type: str) -> str:
+    """SQL true for a converted value outside the range of real data (NULL stays NULL)."""
+    if sql_type == "date":
+        return f"({expression} < $earliest_date::date or {expression} > $latest_date::date)"
+    return f"(not isfinite({expression}) or abs({expression}) > {MAX_AMOUNT:.0e})"
 
 
 @dataclass
@@ -151,6 +191,7 @@ class LoadResult:
     mapping: dict[str, str] = field(default_factory=dict)
     date_order: str | None = None
     returns: int = 0  # rows kept as negative revenue (or rejected when excluded)
+    open_ended: int = 0  # churn dates after the date range (9999-12-31) read as no churn date
 
 
 @dataclass
@@ -351,13 +392,15 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> list[str]:
             return unique_headers(names)
         con.execute(
             "create or replace temp table staging as select row_number() over () as line, * from read_csv($path, "
-            "header = false, all_varchar = true, delim = $delim, quote = '\"', escape = '\"', store_rejects = true)",
-            {"path": path, "delim": prepared.delimiter},
+            f"header = false, all_varchar = true, delim = $delim, {_QUOTING}, store_rejects = true)",
+            {"path": path, "delim": prepared.delimiter, "max_line_size": MAX_LINE_BYTES},
         )
+    except STOPPED:
+        raise
     except duckdb.Error as error:
-        # The message names the file as the user knows it, never the path it was saved under.
-        message = str(error).splitlines()[0].replace(path, prepared.name)
-        raise ImportProblem(t("import.unreadable_table", name=prepared.name, error=message)) from error
+        # The technical text goes to the log (never the path the file was saved under).
+        logger.info("%s could not be read as a table: %s", prepared.name, str(error).replace(path, prepared.name))
+        raise ImportProblem(t("import.unreadable_table", name=prepared.name)) from error
     names = [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
     for position, name in enumerate(names, start=1):
         con.execute(f"alter table staging rename column {quote_identifier(name)} to c{position}")
@@ -426,6 +469,8 @@ def inspect_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: 
     like 05/01/2024, to find a date that decides their order (so a large file opens quickly)."""
     try:
         headers, sample = _read_sample(con, prepared)
+    except STOPPED:
+        raise
     except duckdb.Error:
         headers, sample = [], []  # e.g. rows of different widths at the start: the text path copes
     slashed = re.compile(_SLASHED_DATE)
@@ -458,9 +503,9 @@ def _count_rows(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> int:
         counted = con.execute("select count(*) from read_parquet($path)", path).fetchone()
         return int(counted[0]) if counted else 0
     counted = con.execute(
-        "select count(*) from read_csv($path, header = $header, all_varchar = true, delim = $delim, quote = '\"', "
-        "escape = '\"', store_rejects = true)",
-        {**path, "header": prepared.header, "delim": prepared.delimiter},
+        "select count(*) from read_csv($path, header = $header, all_varchar = true, delim = $delim, "
+        f"{_QUOTING}, store_rejects = true)",
+        {**path, "header": prepared.header, "delim": prepared.delimiter, "max_line_size": MAX_LINE_BYTES},
     ).fetchone()
     try:
         rejected = con.execute("select count(distinct line) from reject_errors").fetchone()
@@ -539,9 +584,8 @@ def _read_sample(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> tupl
         rows = con.execute("select columns(*)::varchar from read_parquet($path) limit 200", path).fetchall()
         return unique_headers([row[0] for row in described]), [list(row) for row in rows]
     rows = con.execute(
-        "select * from read_csv($path, header = false, all_varchar = true, delim = $delim, quote = '\"', "
-        "escape = '\"') limit 201",
-        {"path": str(prepared.path), "delim": prepared.delimiter},
+        f"select * from read_csv($path, header = false, all_varchar = true, delim = $delim, {_QUOTING}) limit 201",
+        {"path": str(prepared.path), "delim": prepared.delimiter, "max_line_size": MAX_LINE_BYTES},
     ).fetchall()
     if not prepared.header:
         return [f"column {i}" for i in range(1, len(rows[0]) + 1)] if rows else [], [list(r) for r in rows[:200]]
@@ -567,6 +611,8 @@ def _load_typed(
         return None
     try:
         headers, sample = _read_sample(con, prepared)
+    except STOPPED:
+        raise
     except duckdb.Error:
         return None
     if not sample:
@@ -597,10 +643,9 @@ def _load_typed(
     else:
         struct = "{" + ", ".join(f"'{name}': '{sql_type}'" for name, sql_type in types.items()) + "}"
         source = (
-            "read_csv($path, header = $header, delim = $delim, quote = '\"', escape = '\"', "
-            f"columns = {struct}, store_rejects = true)"
+            f"read_csv($path, header = $header, delim = $delim, {_QUOTING}, columns = {struct}, store_rejects = true)"
         )
-        params = {**path, "header": prepared.header, "delim": prepared.delimiter}
+        params = {**path, "header": prepared.header, "delim": prepared.delimiter, "max_line_size": MAX_LINE_BYTES}
     column = {role: _column(headers, header) for role, header in mapping.items()}
     # Ids trimmed (they join the tables); other text as written.
     expressions = {
@@ -620,6 +665,11 @@ def _load_typed(
         unreadable = 0 if prepared.format == "parquet" else _count(con, "select count(*) from reject_errors")
         required = " or ".join(f"{role} is null" for role in REQUIRED_ROLES[table])
         missing = _count(con, f"select count(*) from {table} where rowid >= {before} and ({required})")
+        ranged = [_out_of_range_sql(role, columns[role]) for role in mapping if columns[role] in ("date", "double")]
+        if ranged and not missing:
+            # Any value outside the range of real data: the text path rejects it with its reason.
+            outside = f"select count(*) from {table} where rowid >= {before} and ({' or '.join(ranged)})"
+            missing = int(con.execute(outside, _bound(outside, _date_range())).fetchone()[0])  # type: ignore[index]
         returns = 0
         if table == "orders":
             _negate_returns(con, before, "quantity" in mapping, "order_id" in mapping)
@@ -635,8 +685,10 @@ def _load_typed(
                     {**params, "dimension": extra},
                 )
         con.execute("commit")
-    except duckdb.Error:
+    except duckdb.Error as error:
         con.execute("rollback")
+        if isinstance(error, STOPPED):
+            raise
         return None
     finally:
         if prepared.format != "parquet":
@@ -712,6 +764,7 @@ def _convert(
     elif date_order not in (None, *DATE_ORDERS):
         raise ValueError(f"Unknown date order {date_order!r}")
     decimal_comma = prepared.decimal_comma
+    open_ended = "false"  # SQL true for a churn date after the range, read as none
     expressions: dict[str, str] = {}
     checks: list[tuple[str, str, str]] = []  # (role, condition for a bad value, reason)
     for role, sql_type in columns.items():
@@ -727,18 +780,27 @@ def _convert(
             if role != "order_date":
                 bad = f"nullif(trim({source}), '') is not null and {bad}"
             checks.append((role, bad, "unparseable date"))
+            if role == "churn_date":
+                parsed = expressions[role]
+                checks.append((role, f"{parsed} < $earliest_date::date", DATE_OUT_OF_RANGE))
+                open_ended = f"{parsed} > $latest_date::date"
+                expressions[role] = f"case when {open_ended} then null else {parsed} end"
+            else:
+                checks.append((role, _out_of_range_sql(expressions[role], sql_type), DATE_OUT_OF_RANGE))
         elif sql_type == "double":
             expressions[role] = _number_sql(source, decimal_comma)
             bad = f"{expressions[role]} is null"
             if role != "amount":
                 bad = f"nullif(trim({source}), '') is not null and {bad}"
             checks.append((role, bad, "not a number"))
+            checks.append((role, _out_of_range_sql(expressions[role], sql_type), NUMBER_OUT_OF_RANGE))
         else:
             expressions[role] = f"nullif({_clean_sql(source)}, '')"
     if computed_amount:
         # No amount column: quantity x unit price.
         expressions["amount"] = f"({expressions['quantity']}) * ({expressions['unit_price']})"
         checks.append(("amount", f"{expressions['amount']} is null", "not a number"))
+        checks.append(("amount", _out_of_range_sql(expressions["amount"], "double"), NUMBER_OUT_OF_RANGE))
     if table == "orders":
         is_return = _return_sql(con, expressions)
         if exclude_returns:
@@ -749,10 +811,11 @@ def _convert(
     else:
         is_return = "false"
     first_problem = " ".join(f"when {condition} then '{role}\t{reason}'" for role, condition, reason in checks)
-    con.execute(
+    checked_sql = (
         f"create or replace temp table checked as select *, case {first_problem} else null end as problem, "
-        f"coalesce({is_return}, false) as is_return from staging"
+        f"coalesce({is_return}, false) as is_return, {open_ended} as is_open_ended from staging"
     )
+    con.execute(checked_sql, _bound(checked_sql, _date_range()))
     raw = ", ".join(f"coalesce(c{i}, '')" for i in range(1, len(headers) + 1))
     con.execute(
         "insert into rejects "
@@ -762,15 +825,19 @@ def _convert(
         {"file": shown},
     )
     selected = ", ".join(f"{expressions.get(role, 'null')}::{sql_type} as {role}" for role, sql_type in columns.items())
-    con.execute(f"insert into {table} select {selected} from checked where problem is null order by line")
+    insert = f"insert into {table} select {selected} from checked where problem is null order by line"
+    con.execute(insert, _bound(insert, _date_range()))
     counts = con.execute(
         "select count(*) + (select count(*) from unreadable), count(problem) + (select count(*) from unreadable), "
-        "count(*) filter (where is_return) from checked"
+        "count(*) filter (where is_return and problem is null), "
+        "count(*) filter (where is_open_ended and problem is null) from checked"
     ).fetchone()
     assert counts is not None
-    rows_read, rows_rejected, returns = (int(value) for value in counts)
+    rows_read, rows_rejected, returns, open_ends = (int(value) for value in counts)
     rows_loaded = rows_read - rows_rejected
-    return LoadResult(shown, table, rows_read, rows_loaded, rows_rejected, dict(mapping), date_order, returns)
+    return LoadResult(
+        shown, table, rows_read, rows_loaded, rows_rejected, dict(mapping), date_order, returns, open_ends
+    )
 
 
 def _return_sql(con: duckdb.DuckDBPyConnection, expressions: dict[str, str]) -> str:

@@ -27,9 +27,19 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every float that JSON cannot hold (NaN, ±infinity) as null, in nested
+    dicts and lists too, so that ``json.dump(..., allow_nan=False)`` writes strict JSON."""
+    if isinstance(value, dict):
+        return {key: strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(item) for item in value]
+    return _plain(value)
 
 
 MAX_REJECTS_SHOWN = 1000

@@ -9,7 +9,7 @@ command and the tests use it too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from churn.facts import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
@@ -32,6 +32,7 @@ SETTING_KEYS = (
     "filter",
 )
 LANGUAGES = ("en", "zh")
+AS_OF_DAYS_AFTER_LAST = 366
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,26 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
-def settings_from_query_params(params: dict[str, str], defaults: Settings) -> tuple[Settings, list[str]]:
-    """Settings from a query string; a value that is not valid keeps the default and is named
-    in the returned list of problems (parameter names), so the page can say so."""
+def as_of_bounds(span: tuple[date, date]) -> tuple[date, date]:
+    """The as-of dates a dataset whose orders span ``span`` allows: from its first order date to
+    AS_OF_DAYS_AFTER_LAST days after its last (to see who will have gone quiet by then)."""
+    first, last = span
+    return first, last + timedelta(days=AS_OF_DAYS_AFTER_LAST)
+
+
+def settings_from_query_params(
+    params: dict[str, str], defaults: Settings, span: tuple[date, date] | None = None
+) -> tuple[Settings, list[str]]:
+    """Settings from a query string; a value that is not valid, or does not fit the dataset's
+    ``span`` (first and last order date), keeps the default and is named in the returned list
+    of problems (parameter names), so the page can say so."""
     settings = defaults
     problems: list[str] = []
+    earliest, latest = span if span else (date.min, date.max)
     if "as_of" in params:
         as_of = _parse_date(params["as_of"])
-        if as_of:
+        low, high = as_of_bounds(span) if span else (date.min, date.max)
+        if as_of and low <= as_of <= high:
             settings = replace(settings, as_of=as_of)
         else:
             problems.append("as_of")
@@ -142,7 +155,7 @@ def settings_from_query_params(params: dict[str, str], defaults: Settings) -> tu
     for key, attribute in (("from", "date_from"), ("to", "date_to")):
         if key in params:
             value = _parse_date(params[key])
-            if value:
+            if value and earliest <= value <= latest:
                 settings = replace(settings, **{attribute: value})
             else:
                 problems.append(key)

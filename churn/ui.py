@@ -9,7 +9,15 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
-from churn.settings import FILTER_DIMENSIONS, GRAINS, LANGUAGES, SETTING_KEYS, Settings, settings_from_query_params
+from churn.settings import (
+    FILTER_DIMENSIONS,
+    GRAINS,
+    LANGUAGES,
+    SETTING_KEYS,
+    Settings,
+    as_of_bounds,
+    settings_from_query_params,
+)
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.workspace import Workspace
 
@@ -43,14 +51,14 @@ def _initialise_state(workspace: Workspace) -> None:
     if _key("as_of") in st.session_state:
         return
     defaults = _default_settings(workspace)
-    settings, problems = settings_from_query_params(dict(st.query_params), defaults)
+    dataset = workspace.dataset
+    assert dataset is not None
+    first, last = dataset.span
+    settings, problems = settings_from_query_params(dict(st.query_params), defaults, (first, last))
     st.session_state[_key("lang")] = settings.lang
     st.session_state[_key("as_of")] = settings.as_of
     st.session_state[_key("window")] = settings.window_days
     st.session_state[_key("grain")] = settings.grain
-    dataset = workspace.dataset
-    assert dataset is not None
-    first, last = dataset.span
     st.session_state[_key("range")] = (settings.date_from or first, settings.date_to or last)
     st.session_state[_key("url_problems")] = problems
     for tier, share in zip(TIERS, settings.tier_rule.shares, strict=True):
@@ -93,10 +101,11 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         st.header(t("sidebar.settings"))
         if st.session_state[_key("url_problems")]:
             st.warning(t("sidebar.bad_url", names=", ".join(st.session_state[_key("url_problems")])))
+        earliest_as_of, latest_as_of = as_of_bounds((first, last))
         as_of = st.date_input(
             t("sidebar.as_of"),
-            min_value=first,
-            max_value=max(last, st.session_state[_key("as_of")]),
+            min_value=earliest_as_of,
+            max_value=latest_as_of,
             help=t("sidebar.as_of_help"),
             key=_key("as_of"),
         )

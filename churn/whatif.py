@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict, dataclass, field, replace
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import timedelta
 from itertools import pairwise
 
@@ -34,6 +35,26 @@ from churn.tiers import TIERS
 from churn.workspace import Workspace
 
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+# The range of each lever (shares as fractions): the what-if page's controls and every scenario
+# read from a link or a file keep within them.
+LEVER_LIMITS: dict[str, tuple[float, float]] = {
+    "churn_cut": (0.0, 1.0),
+    "acquisition_change": (-1.0, 1.0),
+    "margin_change": (-0.5, 0.5),
+    "move_up_share": (0.0, 0.5),
+    "discount_rate": (0.0, 0.3),
+    "horizon_years": (1, 10),
+    "cost": (0.0, 1e12),
+}
+LEVER_NAMES = {
+    "churn_cut": "Churn reductions",
+    "acquisition_change": "The change in acquisition",
+    "margin_change": "The change in margin",
+    "move_up_share": "The share moved up a tier",
+    "discount_rate": "The discount rate",
+    "horizon_years": "The horizon in years",
+    "cost": "Costs",
+}
 
 
 @dataclass(frozen=True)
@@ -78,30 +99,71 @@ class Levers:
         """Inverse of ``to_token``; ValueError for a damaged or foreign text."""
         try:
             data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            levers = cls(**data)
         except (ValueError, TypeError) as error:
             raise ValueError("The scenario in the link could not be read.") from error
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Levers:
+        """Levers from parsed JSON (a link or a scenario file), every key and value checked:
+        ValueError for anything that is not a scenario the page's levers can show."""
+        if not isinstance(data, dict) or not set(data) <= {f.name for f in fields(cls)}:
+            raise ValueError("A scenario is an object with the keys of the what-if levers.")
+
+        def number(value: object) -> float:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"Not a number: {value!r}")
+            return float(value)
+
+        def shares(value: object, keys: tuple[str, ...]) -> dict[str, float]:
+            if not isinstance(value, dict) or not set(value) <= set(keys):
+                raise ValueError(f"Give shares for {', '.join(keys)}.")
+            return {str(key): number(share) for key, share in value.items()}
+
+        defaults = cls()
+        horizon = data.get("horizon_years", defaults.horizon_years)
+        if isinstance(horizon, bool) or not isinstance(horizon, int):
+            raise ValueError("The horizon is a whole number of years.")
+        levers = cls(
+            churn_cut_by_cause=shares(data.get("churn_cut_by_cause", {}), CAUSES),
+            churn_cut_by_tier=shares(data.get("churn_cut_by_tier", {}), TIERS),
+            **{
+                name: number(data.get(name, getattr(defaults, name)))
+                for name in (
+                    "churn_cut_all",
+                    "acquisition_change",
+                    "margin_change",
+                    "move_up_share",
+                    "discount_rate",
+                    "cost_fixed",
+                    "cost_per_customer_year",
+                )
+            },
+            horizon_years=horizon,
+        )
         levers.validate()
         return levers
 
     def validate(self) -> None:
-        shares = [
-            *self.churn_cut_by_cause.values(),
-            *self.churn_cut_by_tier.values(),
-            self.churn_cut_all,
-            self.move_up_share,
-        ]
-        if any(not 0 <= share <= 1 for share in shares):
-            raise ValueError("Churn reductions and the share moved up must be between 0% and 100%.")
-        if not 1 <= self.horizon_years <= 10:
-            raise ValueError("The horizon must be 1 to 10 years.")
-        if (
-            self.acquisition_change < -1
-            or self.discount_rate < 0
-            or self.cost_fixed < 0
-            or self.cost_per_customer_year < 0
-        ):
-            raise ValueError("Acquisition cannot fall below zero; discount rate and costs cannot be negative.")
+        """ValueError unless every lever lies within LEVER_LIMITS (the ranges of the page's controls)."""
+        values = {
+            "churn_cut": [
+                *self.churn_cut_by_cause.values(),
+                *self.churn_cut_by_tier.values(),
+                self.churn_cut_all,
+            ],
+            "acquisition_change": [self.acquisition_change],
+            "margin_change": [self.margin_change],
+            "move_up_share": [self.move_up_share],
+            "discount_rate": [self.discount_rate],
+            "horizon_years": [self.horizon_years],
+            "cost": [self.cost_fixed, self.cost_per_customer_year],
+        }
+        for name, numbers in values.items():
+            low, high = LEVER_LIMITS[name]
+            if any(not low <= value <= high for value in numbers):
+                shown = f"{low:g} and {high:g}" if name in ("horizon_years", "cost") else f"{low:.0%} and {high:.0%}"
+                raise ValueError(f"{LEVER_NAMES[name]} must be between {shown}.")
 
 
 def baseline_from_tables(baseline: pd.DataFrame, causes_by_tier: pd.DataFrame, use_margin: bool) -> list[TierBaseline]:

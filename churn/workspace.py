@@ -7,13 +7,18 @@ session's reruns never use the connection at the same time and a runaway query i
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -30,6 +35,7 @@ from churn.facts import (
     build_tiers,
     suggest_window,
 )
+from churn.i18n import t
 from churn.ingest import (
     DatasetFile,
     FileInspection,
@@ -44,6 +50,10 @@ from churn.sources import PreparedFile
 from churn.tiers import TierRule, migration_params
 
 QUERY_TIMEOUT_SECONDS = 60.0
+# An import of one file (read, convert, load) is stopped after this long.
+IMPORT_TIMEOUT_SECONDS = 600.0
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 # Derived tables that one query needs, built on its first use for the parameters named and
 # kept until the facts or tiers change: the filter-independent part of a query a filter change reruns.
 ON_DEMAND_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -93,6 +103,7 @@ class Workspace:
         # Datasets kept in the session, by name: the files to load and how.
         self.datasets: dict[str, list[DatasetFile]] = {}
         self._lock = threading.RLock()
+        self._closed = threading.Event()
         self._order_days_as_of: date | None = None
         self._facts_key: tuple[date, int] | None = None
         self._tiers_key: tuple[date, TierRule] | None = None
@@ -124,10 +135,51 @@ class Workspace:
         return workspace
 
     def close(self) -> None:
+        """Stop what the connection runs (an import of a session that has ended), close it and
+        delete the session's files."""
+        self._closed.set()
+        self.con.interrupt()
         with self._lock:
             self.con.close()
             if self.upload_dir is not None:
                 shutil.rmtree(self.upload_dir, ignore_errors=True)
+
+    @contextmanager
+    def _time_limit(self, seconds: float) -> Iterator[None]:
+        """Interrupt whatever the connection runs once ``seconds`` have passed or the workspace
+        is closed, and again every 0.2 s after (an import is several statements)."""
+        done = threading.Event()
+        deadline = time.monotonic() + seconds
+
+        def watch() -> None:
+            while not done.wait(0.2):
+                if time.monotonic() >= deadline or self._closed.is_set():
+                    self.con.interrupt()
+
+        watcher = threading.Thread(target=watch, name="import-time-limit", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
+
+    def _import_step(self, name: str, step: Callable[[], T]) -> T:
+        """Run one step of an import of the file shown as ``name`` within IMPORT_TIMEOUT_SECONDS;
+        a DuckDB error (the time limit, memory, a damaged file) becomes an ImportProblem a
+        manager can act on, and its technical text goes to the log."""
+        try:
+            with self._time_limit(IMPORT_TIMEOUT_SECONDS):
+                return step()
+        except duckdb.InterruptException as error:
+            minutes = round(IMPORT_TIMEOUT_SECONDS / 60)
+            raise ImportProblem(t("import.too_slow", name=name, minutes=minutes)) from error
+        except duckdb.OutOfMemoryException as error:
+            logger.warning("Import of %s ran out of memory: %s", name, error)
+            raise ImportProblem(t("import.out_of_memory", name=name)) from error
+        except duckdb.Error as error:
+            logger.warning("Import of %s failed: %s", name, error)
+            raise ImportProblem(t("import.unreadable_table", name=name)) from error
 
     def load_dataset(self, name: str, files: list[DatasetFile] | None = None) -> DatasetInfo:
         """Load a dataset of the session (``files`` to add a new one under ``name``); the demo is
@@ -138,10 +190,11 @@ class Workspace:
             chosen = files if files is not None else self.datasets[name]
             try:
                 create_canonical_tables(self.con)
-                loads = [file.load(self.con) for file in chosen]
+                loads = [self._import_step(file.source.name, partial(file.load, self.con)) for file in chosen]
             except ImportProblem:
-                current = self.dataset.name if self.dataset else "demo"
-                self.load_dataset(current if current in self.datasets or current == "demo" else "demo")
+                if not self._closed.is_set():
+                    current = self.dataset.name if self.dataset else "demo"
+                    self.load_dataset(current if current in self.datasets or current == "demo" else "demo")
                 raise
             self.datasets[name] = chosen
             return self.set_dataset(name, loads)
@@ -149,7 +202,7 @@ class Workspace:
     def inspect_file(self, prepared: PreparedFile, table: str) -> FileInspection:
         """Look at a prepared file before loading it (columns, roles, preview, date order)."""
         with self._lock:
-            return inspect_file(self.con, prepared, table)
+            return self._import_step(prepared.name, partial(inspect_file, self.con, prepared, table))
 
     def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
         """Record which dataset the canonical tables now hold; facts must be rebuilt."""

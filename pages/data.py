@@ -14,6 +14,8 @@ from churn.i18n import MESSAGES, format_int, format_percent, t
 from churn.ingest import (
     CUSTOMER_COLUMNS,
     DATE_ORDERS,
+    DATE_OUT_OF_RANGE,
+    NUMBER_OUT_OF_RANGE,
     ORDER_COLUMNS,
     REQUIRED_ROLES,
     RETURN_EXCLUDED,
@@ -40,6 +42,8 @@ REASON_KEYS = {
     "wrong number of fields": "data.reason_wrong_fields",
     "unreadable text": "data.reason_unreadable",
     RETURN_EXCLUDED: "data.reason_return_excluded",
+    DATE_OUT_OF_RANGE: "data.reason_date_range",
+    NUMBER_OUT_OF_RANGE: "data.reason_number_range",
 }
 DELIMITER_KEYS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", WHITESPACE: "whitespace"}
 PENDING = "data_pending"  # table -> PendingFile
@@ -251,6 +255,8 @@ if st.button(t("data.load"), type="primary", key="data_load"):
         else:
             pending.clear()
             reset_settings()
+            # The switcher still holds the dataset chosen before; it would load that one back.
+            st.session_state.pop("data_switch", None)
             # Fresh, empty uploaders for the next dataset.
             st.session_state["data_version"] = st.session_state.get("data_version", 0) + 1
             flash = t(
@@ -263,6 +269,9 @@ if st.button(t("data.load"), type="primary", key="data_load"):
             returns = sum(load.returns for load in info.loads)
             if returns and not exclude_returns:
                 flash += " " + t("data.loaded_returns", returns=format_int(returns))
+            open_ended = sum(load.open_ended for load in info.loads)
+            if open_ended:
+                flash += " " + t("data.loaded_open_ended", count=format_int(open_ended))
             st.session_state["data_flash"] = flash
             st.rerun()
 

@@ -14,6 +14,7 @@ from churn.i18n import format_int, format_money, format_percent, t
 from churn.tiers import TIERS
 from churn.ui import current_settings, session_workspace
 from churn.whatif import (
+    LEVER_LIMITS,
     Levers,
     TierBaseline,
     baseline_for,
@@ -117,6 +118,12 @@ for name, value in defaults.items():
     st.session_state.setdefault(WIDGET + name, value)
 
 
+def percent_range(lever: str) -> tuple[float, float]:
+    """A lever's range in LEVER_LIMITS as percentages, for its slider."""
+    low, high = LEVER_LIMITS[lever]
+    return low * 100, high * 100
+
+
 def reset_levers() -> None:
     for name in defaults:
         st.session_state.pop(WIDGET + name, None)
@@ -129,8 +136,7 @@ with by_cause:
     for cause in CAUSES:
         st.slider(
             t("whatif.cut_cause", cause=t(f"cause.{cause}").lower()),
-            0.0,
-            100.0,
+            *percent_range("churn_cut"),
             step=5.0,
             format="%.0f%%",
             key=f"{WIDGET}cause_{cause}",
@@ -139,21 +145,32 @@ with by_tier:
     for tier in TIERS:
         st.slider(
             t("whatif.cut_tier", tier=t(f"tier.{tier}")),
-            0.0,
-            100.0,
+            *percent_range("churn_cut"),
             step=5.0,
             format="%.0f%%",
             key=f"{WIDGET}tier_{tier}",
         )
-    st.slider(t("whatif.cut_all"), 0.0, 100.0, step=5.0, format="%.0f%%", key=f"{WIDGET}all")
+    st.slider(t("whatif.cut_all"), *percent_range("churn_cut"), step=5.0, format="%.0f%%", key=f"{WIDGET}all")
 with other:
-    st.slider(t("whatif.acquisition"), -100.0, 100.0, step=5.0, format="%.0f%%", key=f"{WIDGET}acquisition")
-    st.slider(t("whatif.margin", basis=basis_name), -50.0, 50.0, step=1.0, format="%+.0f%%", key=f"{WIDGET}margin")
-    st.slider(t("whatif.move_up"), 0.0, 50.0, step=1.0, format="%.0f%%", key=f"{WIDGET}move_up")
-    st.slider(t("whatif.discount"), 0.0, 30.0, step=0.5, format="%.1f%%", key=f"{WIDGET}discount")
-    st.slider(t("whatif.horizon"), 1, 10, key=f"{WIDGET}horizon")
-    st.number_input(t("whatif.cost_fixed"), min_value=0.0, step=1000.0, key=f"{WIDGET}cost_fixed")
-    st.number_input(t("whatif.cost_per_customer"), min_value=0.0, step=1.0, key=f"{WIDGET}cost_per_customer")
+    st.slider(
+        t("whatif.acquisition"),
+        *percent_range("acquisition_change"),
+        step=5.0,
+        format="%.0f%%",
+        key=f"{WIDGET}acquisition",
+    )
+    st.slider(
+        t("whatif.margin", basis=basis_name),
+        *percent_range("margin_change"),
+        step=1.0,
+        format="%+.0f%%",
+        key=f"{WIDGET}margin",
+    )
+    st.slider(t("whatif.move_up"), *percent_range("move_up_share"), step=1.0, format="%.0f%%", key=f"{WIDGET}move_up")
+    st.slider(t("whatif.discount"), *percent_range("discount_rate"), step=0.5, format="%.1f%%", key=f"{WIDGET}discount")
+    st.slider(t("whatif.horizon"), *(int(limit) for limit in LEVER_LIMITS["horizon_years"]), key=f"{WIDGET}horizon")
+    st.number_input(t("whatif.cost_fixed"), *LEVER_LIMITS["cost"], step=1000.0, key=f"{WIDGET}cost_fixed")
+    st.number_input(t("whatif.cost_per_customer"), *LEVER_LIMITS["cost"], step=1.0, key=f"{WIDGET}cost_per_customer")
     st.button(t("whatif.reset"), on_click=reset_levers)
 
 

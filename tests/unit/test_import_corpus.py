@@ -232,14 +232,18 @@ def test_header_only_file(tmp_path: Path) -> None:
 
 
 def test_suspicious_data_is_flagged(tmp_path: Path) -> None:
-    # 10 customers with 10 each, BIG with 1,000, a repeated row (C1 2024-01-02) and an order in
-    # 2099. Revenue 10 x 10 + 1,000 + 10 + 10 = 1,120; BIG's share 1,000 / 1,120 = 89.3%.
+    # 10 customers with 10 each, BIG with 1,000, a repeated row (C1 2024-01-02), an order in
+    # 2027 (after "today", within the range of real dates: loaded and flagged) and one in 2099
+    # (after next year: rejected, line 15). Revenue 10 x 10 + 1,000 + 10 + 10 = 1,120; BIG's
+    # share 1,000 / 1,120 = 89.3%.
     loaded = Loaded(COMMITTED / "suspicious.csv", tmp_path)
+    assert loaded.counts == (14, 13, 1)
+    assert loaded.rejects() == [(15, "order_date", "date out of range")]
     warnings = run_query(loaded.con, "data_warnings", {"today": date(2026, 11, 22)})
     assert list(warnings["warning"]) == ["duplicate_rows", "future_dates", "top_customer_share"]
     by_name = warnings.set_index("warning")
     assert (by_name.loc["duplicate_rows", "rows"], by_name.loc["duplicate_rows", "example"]) == (1, "C1 2024-01-02")
-    assert (by_name.loc["future_dates", "rows"], by_name.loc["future_dates", "example"]) == (1, "2099-01-01")
+    assert (by_name.loc["future_dates", "rows"], by_name.loc["future_dates", "example"]) == (1, "2027-06-01")
     assert by_name.loc["top_customer_share", "example"] == "BIG"
     assert by_name.loc["top_customer_share", "share"] == pytest.approx(1000 / 1120)
     equal = Loaded(COMMITTED / "equal_amounts.csv", tmp_path)
@@ -306,7 +310,7 @@ def test_parquet_whatever_its_name(generated: Path, tmp_path: Path) -> None:
     ("name", "message"),
     [
         ("corrupt.xlsx", "corrupt.xlsx looks like an Excel workbook but cannot be opened"),
-        ("truncated.parquet", "truncated.parquet: the file could not be read as a table"),
+        ("truncated.parquet", "truncated.parquet could not be read as a table: it may be damaged"),
         ("program.csv", "program.csv is not a text table (CSV/TSV/TXT), an Excel workbook nor a Parquet file."),
         ("noise.csv", "noise.csv is not a text table (CSV/TSV/TXT), an Excel workbook nor a Parquet file."),
         ("empty.csv", "empty.csv is empty."),
