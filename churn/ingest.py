@@ -390,10 +390,18 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> list[str]:
             )
             con.execute("create or replace temp table unreadable (line bigint, reason varchar, raw varchar)")
             return unique_headers(names)
+        options = {"path": path, "delim": prepared.delimiter, "max_line_size": MAX_LINE_BYTES}
+        reader = f"read_csv($path, header = false, all_varchar = true, delim = $delim, {_QUOTING}"
+        # The columns named c1..cN in the one statement that reads the file (a rename per column
+        # would make the work grow with the square of the columns).
+        names = [
+            row[0] for row in con.execute(f"describe select * from {reader}, ignore_errors = true)", options).fetchall()
+        ]
+        columns = ", ".join(f"{quote_identifier(n)} as c{i}" for i, n in enumerate(names, start=1))
         con.execute(
-            "create or replace temp table staging as select row_number() over () as line, * from read_csv($path, "
-            f"header = false, all_varchar = true, delim = $delim, {_QUOTING}, store_rejects = true)",
-            {"path": path, "delim": prepared.delimiter, "max_line_size": MAX_LINE_BYTES},
+            f"create or replace temp table staging as select row_number() over () as line, {columns} "
+            f"from {reader}, store_rejects = true)",
+            options,
         )
     except STOPPED:
         raise
@@ -401,9 +409,6 @@ def _stage(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> list[str]:
         # The technical text goes to the log (never the path the file was saved under).
         logger.info("%s could not be read as a table: %s", prepared.name, str(error).replace(path, prepared.name))
         raise ImportProblem(t("import.unreadable_table", name=prepared.name)) from error
-    names = [row[0] for row in con.execute("select column_name from (describe staging)").fetchall()][1:]
-    for position, name in enumerate(names, start=1):
-        con.execute(f"alter table staging rename column {quote_identifier(name)} to c{position}")
     con.execute(
         "create or replace temp table unreadable as select line, "
         "case when any_value(error_type) in ('MISSING COLUMNS', 'TOO MANY COLUMNS') "
@@ -477,19 +482,19 @@ def inspect_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: 
     needs_scan = not headers or any(_share([row[i] or "" for row in sample], slashed) > 0 for i in range(len(headers)))
     if not needs_scan:
         mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
-        candidates = [header for header in headers if _is_dimension(header, sample, headers, mapping)]
+        candidates = _dimension_candidates(headers, sample, mapping)
         return FileInspection(headers, mapping, sample[:5], _count_rows(con, prepared), {}, candidates)
     headers = _stage(con, prepared)
     try:
         sample = _sample(con)
         mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
         evidence = {
-            header: _date_evidence(con, _column(headers, header))
-            for header in headers
-            if _share([row[headers.index(header)] or "" for row in sample], slashed) > 0
+            header: _date_evidence(con, f"c{position}")
+            for position, header in enumerate(headers, start=1)
+            if _share([row[position - 1] or "" for row in sample], slashed) > 0
         }
         counted = con.execute("select (select count(*) from staging) + (select count(*) from unreadable)").fetchone()
-        candidates = [header for header in headers if _is_dimension(header, sample, headers, mapping)]
+        candidates = _dimension_candidates(headers, sample, mapping)
         return FileInspection(headers, mapping, sample[:5], int(counted[0]) if counted else 0, evidence, candidates)
     finally:
         con.execute("drop table if exists staging; drop table if exists unreadable")
@@ -515,17 +520,21 @@ def _count_rows(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> int:
     return (int(counted[0]) if counted else 0) + (int(rejected[0]) if rejected else 0)
 
 
-def _is_dimension(header: str, sample: list[list[str | None]], headers: list[str], mapping: dict[str, str]) -> bool:
-    """An unmapped column of words with a few repeated values (a city, a store), not of numbers,
-    dates or ids: worth keeping as a filter."""
-    if header in mapping.values():
-        return False
-    values = [row[headers.index(header)] or "" for row in sample]
-    filled = [value for value in values if value.strip()]
-    if not filled or _share(filled, NUMBER_PATTERN) > 0.5 or _share(filled, DATE_PATTERN) > 0.5:
-        return False
-    distinct = len(set(filled))
-    return 1 < distinct <= 50 and distinct <= len(filled) / 2
+def _dimension_candidates(headers: list[str], sample: list[list[str | None]], mapping: dict[str, str]) -> list[str]:
+    """Unmapped columns of words with a few repeated values (a city, a store), not of numbers,
+    dates or ids: worth keeping as filters."""
+    mapped = set(mapping.values())
+    candidates = []
+    for position, header in enumerate(headers):
+        if header in mapped:
+            continue
+        filled = [value for value in (row[position] or "" for row in sample) if value.strip()]
+        if not filled or _share(filled, NUMBER_PATTERN) > 0.5 or _share(filled, DATE_PATTERN) > 0.5:
+            continue
+        distinct = len(set(filled))
+        if 1 < distinct <= 50 and distinct <= len(filled) / 2:
+            candidates.append(header)
+    return candidates
 
 
 def load_file(

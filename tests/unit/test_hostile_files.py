@@ -225,3 +225,18 @@ def test_closing_a_session_stops_its_import(big_orders: Path) -> None:
     worker.join(timeout=30)
     assert not worker.is_alive() and time.monotonic() - started < 10
     assert isinstance(outcome[0], ImportProblem)
+
+
+def test_a_file_of_exactly_a_thousand_columns_is_read(tmp_path: Path) -> None:
+    # The limit itself is allowed: 3 roles + 997 other columns, two rows, dates that need the text
+    # path (05/01/2024 with 13/01/2024 deciding day first).
+    names = ["customer_id", "order_date", "amount", *(f"note {i}" for i in range(4, 1001))]
+    rows = [["A", "05/01/2024", "10", *(["x"] * 997)], ["B", "13/01/2024", "20", *(["y"] * 997)]]
+    path = tmp_path / "thousand.csv"
+    path.write_text("\n".join(",".join(row) for row in [names, *rows]) + "\n", encoding="utf-8")
+    con, result = load(path, tmp_path)
+    assert (result.rows_read, result.rows_loaded, result.date_order) == (2, 2, "dmy")
+    assert con.execute("select customer_id, order_date::varchar from orders order by 1").fetchall() == [
+        ("A", "2024-01-05"),
+        ("B", "2024-01-13"),
+    ]
