@@ -17,6 +17,7 @@ from churn.workspace import Workspace
 def overview(workspace: Workspace, settings: Settings, first: date) -> None:
     workspace.query("customer_status", settings.filter_params())
     workspace.query("churn_by_period", settings.period_params(first))
+    workspace.query("losses_by_cause_and_segment", settings.loss_params(first))
 
 
 def trends(workspace: Workspace, settings: Settings, first: date) -> None:
@@ -26,14 +27,15 @@ def trends(workspace: Workspace, settings: Settings, first: date) -> None:
     workspace.query("survival_by_tenure", {"as_of": settings.as_of, "split": "tier", **settings.filter_params()})
     workspace.window_sensitivity(settings, sensitivity_windows(settings.window_days))
     workspace.query("churn_by_period", settings.period_params(first, dimension="region"))
+    workspace.query("losses_by_cause_and_segment", settings.loss_params(first, "region"))
 
 
 def causes(workspace: Workspace, settings: Settings, first: date) -> None:
-    params = settings.cause_params(first)
-    workspace.query("churn_by_cause", params)
-    workspace.query("churn_by_cause_and_reason", params)
-    workspace.query("churn_by_cause_and_period", {**params, "as_of": settings.as_of, "grain": settings.grain})
-    workspace.query("churn_by_cause_and_segment", {**params, "dimension": "tier"})
+    params = settings.loss_params(first)
+    workspace.query("losses_by_cause_and_segment", params)
+    workspace.query("churned_customers_by_reason", params)
+    workspace.query("churn_by_cause_and_period", params)
+    workspace.query("losses_by_cause_and_segment", {**params, "dimension": "tier"})
     workspace.query("customer_status", settings.filter_params())
     workspace.cached_query("value_per_customer", {"as_of": settings.as_of})
 
@@ -46,6 +48,7 @@ def tiers(workspace: Workspace, settings: Settings, first: date) -> None:
     workspace.cached_query("value_curve", {"curve_basis": "margin", "tier_basis": rule.basis})
     workspace.cached_query("value_concentration", {"curve_basis": "margin"})
     workspace.query("churn_by_period", settings.period_params(first, dimension="tier"))
+    workspace.query("losses_by_cause_and_segment", settings.loss_params(first, "tier"))
     last_start = date(settings.as_of.year, settings.as_of.month, 1) - timedelta(days=1)
     period_start = date(last_start.year, last_start.month, 1)
     workspace.query(

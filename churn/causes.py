@@ -1,13 +1,21 @@
 """Churn causes: classify raw churn reasons into dissatisfaction, competitor, forced or other.
 
 The rules are data: ``churn/reason_rules.csv`` lists (cause, keyword) in priority order and
-the first rule that matches decides. Text is normalised first (full-width characters folded,
-lower case, apostrophes dropped, punctuation as spaces). A keyword in Chinese matches as a
-substring; an English keyword matches word by word — each of its words must be a word of the
-text, ``word*`` matches any word starting so (``compet*``: competitor, competition,
-competiter), and a word of five letters or more also matches a word at least 80% similar
-(typos such as "quailty"). ``=text`` matches only the whole text. A lost customer with no
-reason at all is ``unknown``; a reason no rule matches is ``other``.
+the first rule that matches decides. The order: unknown ("don't know"), a rival named outright
+(competitor, 别家), forced (moved, 出差, phone number), switching in words that need context
+(went to, switched, 换了: "went to university abroad" is forced), dissatisfaction, other.
+
+Text is normalised first (full-width characters folded, lower case, apostrophes dropped,
+punctuation as spaces, Chinese runs apart from Latin words). A keyword in Chinese matches as a
+substring; an English keyword matches word by word, in any order — each of its words must be a
+word of the text, ``word*`` matches any word starting so (``compet*``: competitor, competition,
+competiter), and a word of six letters or more also matches a typo of it: a word at least 80%
+similar with the same first letter and at most one letter more or less ("quailty", "qualty").
+``~word`` matches only a negated word: "not", "never", "wasnt", "nobody"… within the three
+words before it (``~satisf*``: "not satisfied", "wasnt very satisfied"); in Chinese, ``~满意``
+needs 不/没/未 within the four characters before it ("不太满意", "不是很满意").
+``=text`` matches only the whole text. A lost customer with no reason at all is ``unknown``;
+a reason no rule matches is ``other``.
 """
 
 from __future__ import annotations
@@ -27,6 +35,21 @@ CAUSES = ("dissatisfaction", "competitor", "forced", "other", "unknown")
 SPECIFIC_CAUSES = ("dissatisfaction", "competitor", "forced")
 RULES_FILE = Path(__file__).with_name("reason_rules.csv")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# Normalised text has no apostrophes: "wasn't" is "wasnt"; "didn t" (another apostrophe) leaves "didn".
+NEGATIONS = frozenset(
+    {
+        *("not", "no", "never", "nor", "nobody", "noone", "nothing", "none", "without", "hardly", "barely"),
+        *("cannot", "cant", "wont", "isnt", "isn", "wasnt", "wasn", "arent", "aren", "werent", "weren"),
+        *("dont", "doesnt", "doesn", "didnt", "didn", "couldnt", "couldn", "wouldnt", "wouldn"),
+        *("shouldnt", "shouldn", "hasnt", "hasn", "havent", "haven", "hadnt", "hadn"),
+    }
+)
+# Not 非 or 无: 非常满意 and 无比满意 are "very satisfied".
+CHINESE_NEGATIONS = frozenset("不没未")
+# How far before a ``~`` keyword a negation may stand: "not very satisfied", "不是很满意".
+NEGATION_WORDS_BEFORE = 3
+NEGATION_CHARACTERS_BEFORE = 4
 
 
 @dataclass(frozen=True)
@@ -45,8 +68,10 @@ class Classification:
 
 
 def normalise(text: str) -> str:
+    """Folded, lower-case words; Chinese runs stand apart so "客户deceased" has the word "deceased"."""
     folded = unicodedata.normalize("NFKC", text).lower().replace("'", "").replace("’", "")
-    return " ".join(re.sub(r"[^\w\u3400-\u9fff]+", " ", folded).split())
+    spaced = _CJK_RUN.sub(r" \g<0> ", folded)
+    return " ".join(re.sub(r"[^\w\u3400-\u9fff]+", " ", spaced).split())
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +89,24 @@ def _word_matches(keyword_word: str, word: str) -> bool:
         return word.startswith(keyword_word[:-1])
     if word == keyword_word:
         return True
-    return len(keyword_word) >= 5 and SequenceMatcher(None, keyword_word, word).ratio() >= 0.8
+    # A typo of a word of six letters or more keeps its first letter and its length within one letter;
+    # without these checks "moved" matched "movie", "abroad" "road", "other" "their", "arrears" "carriers".
+    return (
+        len(keyword_word) >= 6
+        and word[:1] == keyword_word[:1]
+        and abs(len(word) - len(keyword_word)) <= 1
+        and SequenceMatcher(None, keyword_word, word).ratio() >= 0.8
+    )
+
+
+def _part_matches(part: str, words: list[str]) -> bool:
+    """Whether one word of an English keyword matches a word of the text (``~part``: a negated one)."""
+    if not part.startswith("~"):
+        return any(_word_matches(part, word) for word in words)
+    return any(
+        _word_matches(part[1:], word) and not NEGATIONS.isdisjoint(words[max(0, i - NEGATION_WORDS_BEFORE) : i])
+        for i, word in enumerate(words)
+    )
 
 
 def matches(keyword: str, text: str) -> bool:
@@ -72,9 +114,17 @@ def matches(keyword: str, text: str) -> bool:
     if keyword.startswith("="):
         return text == normalise(keyword[1:])
     if _CJK.search(keyword):
-        return normalise(keyword).replace(" ", "") in text.replace(" ", "")
+        compact, target = text.replace(" ", ""), normalise(keyword).replace(" ", "")
+        if not keyword.startswith("~"):
+            return target in compact
+        return any(
+            not CHINESE_NEGATIONS.isdisjoint(
+                compact[max(0, found.start() - NEGATION_CHARACTERS_BEFORE) : found.start()]
+            )
+            for found in re.finditer(re.escape(target), compact)
+        )
     words = text.split()
-    return all(any(_word_matches(part, word) for word in words) for part in keyword.split())
+    return all(_part_matches(part, words) for part in keyword.split())
 
 
 @lru_cache(maxsize=4096)

@@ -317,6 +317,8 @@ def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Unmapped columns kept as extra filter dimensions, one row per loaded row and column.
     con.execute("create or replace table extra_dimensions (customer_id varchar, dimension varchar, value varchar)")
+    # Per orders file: loaded rows identical to an earlier loaded row in every column of the file.
+    con.execute("create or replace table repeated_rows (file varchar, rows bigint, example varchar)")
 
 
 def _clean_sql(column: str) -> str:
@@ -559,6 +561,22 @@ def load_file(
     shown = name or prepared.name
     fast = _load_typed(con, prepared, shown, table, mapping, exclude_returns, extra_columns or [])
     if fast is not None:
+        if table == "orders":
+            if prepared.format == "parquet":
+                source, params = "read_parquet($path)", {"path": str(prepared.path)}
+            else:
+                source = (
+                    f"read_csv($path, header = $header, all_varchar = true, delim = $delim, {_QUOTING}, "
+                    "ignore_errors = true)"
+                )
+                params = {
+                    "path": str(prepared.path),
+                    "header": prepared.header,
+                    "delim": prepared.delimiter,
+                    "max_line_size": MAX_LINE_BYTES,
+                }
+            names = [row[0] for row in con.execute(f"describe select * from {source}", params).fetchall()]
+            _record_repeated_rows(con, shown, source, [quote_identifier(n) for n in names], params)
         return fast
     headers = _stage(con, prepared)
     try:
@@ -571,9 +589,31 @@ def load_file(
                     "where problem is null",
                     {"dimension": column},
                 )
+        if table == "orders":
+            columns = [f"c{position}" for position in range(1, len(headers) + 1)]
+            _record_repeated_rows(con, shown, "(select * from checked where problem is null)", columns, {})
         return result
     finally:
         con.execute("drop table if exists staging; drop table if exists checked; drop table if exists unreadable")
+
+
+def _record_repeated_rows(
+    con: duckdb.DuckDBPyConnection, file: str, source: str, columns: list[str], params: dict[str, object]
+) -> None:
+    """Count the loaded rows of ``source`` identical to an earlier one in every column of the file
+    (different products of one invoice are different rows) into ``repeated_rows``. The rows are
+    hashed first; only when some hash repeats are the rows themselves compared, so the count is
+    exact and a file without repeats is read once."""
+    listed = ", ".join(columns)
+    counted = con.execute(f"select count(*), count(distinct hash({listed})) from {source}", params).fetchone()
+    if counted is None or counted[0] == counted[1]:
+        return
+    con.execute(
+        "insert into repeated_rows select $file, sum(copies - 1), left(arg_max(example, copies), 200) from ("
+        f"select count(*) as copies, concat_ws(',', {listed}) as example from {source} "
+        f"group by {listed} having count(*) > 1) having sum(copies - 1) > 0",
+        {**params, "file": file},
+    )
 
 
 # Values the typed reader takes as they are; a sample with anything else takes the text path.

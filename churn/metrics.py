@@ -75,3 +75,49 @@ def losses_by_segment(periods: pd.DataFrame) -> pd.DataFrame:
         )
     )
     return totals.join(last).reset_index()
+
+
+# The three measures of loss (docs/metrics.md), each with its revenue lost, as the columns of
+# queries/losses_by_cause_and_segment.sql.
+LOSS_MEASURES = ("churn_events", "churned_customers", "lost_now")
+REVENUE_LOST = {
+    "churn_events": "revenue_lost_events",
+    "churned_customers": "revenue_lost_churned",
+    "lost_now": "revenue_lost_now",
+}
+
+
+@dataclass(frozen=True)
+class LossTotals:
+    """The three measures of loss of a view and their revenue lost."""
+
+    churn_events: int
+    churned_customers: int
+    lost_now: int
+    revenue_lost_events: float
+    revenue_lost_churned: float
+    revenue_lost_now: float
+
+    @classmethod
+    def from_losses(cls, losses: pd.DataFrame) -> LossTotals:
+        """The totals of a losses_by_cause_and_segment result (every cause and segment added up)."""
+        return cls(
+            churn_events=int(losses["churn_events"].sum()),
+            churned_customers=int(losses["churned_customers"].sum()),
+            lost_now=int(losses["lost_now"].sum()),
+            revenue_lost_events=float(losses["revenue_lost_events"].sum()),
+            revenue_lost_churned=float(losses["revenue_lost_churned"].sum()),
+            revenue_lost_now=float(losses["revenue_lost_now"].sum()),
+        )
+
+
+def losses_by(losses: pd.DataFrame, column: str, measure: str = "churned_customers") -> pd.DataFrame:
+    """One measure of loss of a losses_by_cause_and_segment result per ``column`` ('cause' or
+    'segment'), in the result's order: ``customers`` and ``revenue_lost`` of that measure, and
+    each one's share of the total."""
+    grouped = losses.groupby(column, sort=False)[[measure, REVENUE_LOST[measure]]].sum().reset_index()
+    grouped.columns = [column, "customers", "revenue_lost"]
+    total_customers, total_revenue = grouped["customers"].sum(), grouped["revenue_lost"].sum()
+    grouped["share"] = grouped["customers"] / total_customers if total_customers else float("nan")
+    grouped["revenue_share"] = grouped["revenue_lost"] / total_revenue if total_revenue else float("nan")
+    return grouped

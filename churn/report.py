@@ -11,6 +11,7 @@ import pandas as pd
 
 from churn.clv import WEEK_DAYS, FitError, predict_customers
 from churn.i18n import format_period, set_language, t
+from churn.metrics import LossTotals, losses_by
 from churn.settings import Settings
 from churn.tiers import TIERS
 from churn.whatif import Levers, baseline_for, compare, comparison_summary, retained_customer_value
@@ -67,6 +68,7 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
             "rows_rejected": dataset.rows_rejected,
             "customers": dataset.customers,
             "orders": dataset.orders,
+            "order_lines": dataset.order_lines,
             "revenue": round(dataset.revenue, 2),
             "first_date": _plain(dataset.first_date),
             "last_date": _plain(dataset.last_date),
@@ -101,8 +103,9 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
             "tier_filter": list(settings.tier_filter),
         },
     }
+    losses = workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date))
     if dataset.first_date is None:
-        report["churn"] = {"periods": []}
+        report["churn"] = {**_loss_totals(losses), "periods": []}
         report["causes"] = _causes_section(workspace, settings)
         report["tiers"] = _tiers_section(workspace, settings, None)
         report["ltv"] = _ltv_section(workspace, settings)
@@ -147,8 +150,8 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
     )
     report["churn"] = {
         "active_customers": int(status["active_customers"]),
-        "churned_customers": int(status["churned_customers"]),
         "won_back_customers": int(status["won_back_customers"]),
+        **_loss_totals(losses),
         "periods": rows,
         "cohorts": [
             {key: _plain(value) for key, value in record.items()}
@@ -261,11 +264,29 @@ def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) 
     }
 
 
+def _loss_totals(losses: pd.DataFrame) -> dict[str, Any]:
+    """The three measures of loss of the view (docs/metrics.md) and their revenue lost."""
+    totals = LossTotals.from_losses(losses)
+    return {
+        "churn_events": totals.churn_events,
+        "churned_customers": totals.churned_customers,
+        "lost_now": totals.lost_now,
+        "revenue_lost": {
+            "churn_events": round(totals.revenue_lost_events, 2),
+            "churned_customers": round(totals.revenue_lost_churned, 2),
+            "lost_now": round(totals.revenue_lost_now, 2),
+        },
+    }
+
+
 def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
-    """Per cause class: lost customers, share, revenue lost and the top raw reasons."""
-    params = settings.cause_params(workspace.dataset.first_date if workspace.dataset else None)
-    by_cause = workspace.query("churn_by_cause", params)
-    reasons = workspace.query("churn_by_cause_and_reason", params)
+    """Per cause class: customers churned in the periods shown (``customers``, their share and
+    revenue lost), the churn events and the customers lost now of the class, and the top raw
+    reasons of the customers churned."""
+    params = settings.loss_params(workspace.dataset.first_date if workspace.dataset else None)
+    losses = workspace.query("losses_by_cause_and_segment", params)
+    by_cause = losses_by(losses, "cause").merge(losses, on="cause")
+    reasons = workspace.query("churned_customers_by_reason", params)
     section: dict[str, Any] = {}
     for row in by_cause.to_dict("records"):
         top = reasons[(reasons["cause"] == row["cause"]) & reasons["reason"].notna()].head(5)
@@ -275,6 +296,10 @@ def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
             "share": _plain(row["share"]),
             "revenue_lost": round(float(row["revenue_lost"]), 2),
             "revenue_share": _plain(row["revenue_share"]),
+            "churn_events": int(row["churn_events"]),
+            "revenue_lost_events": round(float(row["revenue_lost_events"]), 2),
+            "lost_now": int(row["lost_now"]),
+            "revenue_lost_now": round(float(row["revenue_lost_now"]), 2),
             "top_reasons": [
                 {"reason": reason, "customers": int(customers), "revenue_lost": round(float(revenue), 2)}
                 for reason, customers, revenue in zip(top["reason"], top["customers"], top["revenue_lost"], strict=True)
@@ -287,6 +312,9 @@ def _tiers_section(workspace: Workspace, settings: Settings, first_date: date | 
     """Per tier: size and value (tier_summary), and churn of the last complete period
     (churn_by_period by tier); churn figures are null when the data has no order dates."""
     summary = workspace.query("tier_summary")
+    tier_losses = workspace.query("losses_by_cause_and_segment", settings.loss_params(first_date, "tier"))
+    churned_by_tier = losses_by(tier_losses, "segment").set_index("segment")["customers"]
+    events_by_tier = tier_losses.groupby("segment")["churn_events"].sum()
     last_period: dict[str, dict[str, Any]] = {}
     if first_date is not None:
         periods = workspace.query("churn_by_period", settings.period_params(first_date, dimension="tier"))
@@ -309,8 +337,10 @@ def _tiers_section(workspace: Workspace, settings: Settings, first_date: date | 
                 "value_share": _plain(row["value_share"]),
                 "average_value": _plain(row["average_value"]),
                 "median_value": _plain(row["median_value"]),
-                "lost_customers": int(row["lost_customers"]),
-                "lost_share": _plain(row["lost_share"]),
+                "customers_churned": int(churned_by_tier.get(row["tier"], 0)),
+                "churn_events": int(events_by_tier.get(row["tier"], 0)),
+                "lost_now": int(row["lost_customers"]),
+                "lost_now_share": _plain(row["lost_share"]),
                 "period_start": _plain(churn.get("period_start")),
                 "customers_at_start": _plain(churn.get("customers_at_start")),
                 "churned": _plain(churn.get("churned")),

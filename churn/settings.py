@@ -67,10 +67,30 @@ class Settings:
             **self.filter_params(),
         }
 
-    def cause_params(self, first_date: date | None) -> dict[str, object]:
-        """The parameters of the churn_by_cause* queries: churn dates in the periods shown."""
-        date_from, date_to = self.query_window(first_date or date(1, 1, 1))
-        return {"date_from": date_from, "date_to": date_to, **self.filter_params()}
+    def loss_window(self, first_date: date | None) -> tuple[date, date]:
+        """The periods shown as dates [from, until): from the start of the first period shown to
+        the end of the last one, and no later than the as-of date (churn dates after it are not
+        churn yet). The churn events of churn_by_period's periods shown are those dated within
+        it. Without order dates (a customers file alone) every date up to the as-of date."""
+        until = self.as_of + timedelta(days=1)
+        if first_date is None:
+            return date(1, 1, 1), until
+        date_from, date_to = self.query_window(first_date)
+        start = period_start(max(date_from, first_date), self.grain)
+        end = next_period_start(period_start(min(date_to, self.as_of), self.grain), self.grain)
+        return start, min(end, until)
+
+    def loss_params(self, first_date: date | None, dimension: str = "all") -> dict[str, object]:
+        """The parameters of the queries of the three measures of loss (losses_by_cause_and_segment,
+        churned_customers_by_reason, churn_by_cause_and_period): the periods shown and the filters."""
+        loss_from, loss_until = self.loss_window(first_date)
+        return {
+            "loss_from": loss_from,
+            "loss_until": loss_until,
+            "dimension": dimension,
+            "grain": self.grain,
+            **self.filter_params(),
+        }
 
     def filter_params(self) -> dict[str, object]:
         """The filters every customer-level query takes: ``$tiers``, and ``$filter_values`` of
@@ -102,6 +122,22 @@ class Settings:
             params["filter_by"] = self.filter_dimension
             params["filter"] = ",".join(self.filter_values)
         return params
+
+
+def period_start(day: date, grain: str) -> date:
+    """The first day of the period of ``grain`` ('month' | 'quarter' | 'year') holding ``day``."""
+    if grain == "year":
+        return date(day.year, 1, 1)
+    if grain == "quarter":
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, day.month, 1)
+
+
+def next_period_start(start: date, grain: str) -> date:
+    """The first day of the period after the one starting on ``start``."""
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, 1)
 
 
 def _parse_date(text: str | None) -> date | None:

@@ -181,7 +181,9 @@ def sidebar_settings(workspace: Workspace) -> Settings:
                 "sidebar.dataset",
                 name=t("dataset.demo") if dataset.name == "demo" else dataset.name,
                 customers=format_int(dataset.customers),
-                orders=format_int(dataset.orders),
+                orders=t("sidebar.orders", orders=format_int(dataset.orders))
+                if dataset.orders is not None
+                else t("sidebar.order_lines", lines=format_int(dataset.order_lines)),
                 first=first.isoformat(),
                 last=last.isoformat(),
             )

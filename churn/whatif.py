@@ -167,8 +167,9 @@ class Levers:
 
 
 def baseline_from_tables(baseline: pd.DataFrame, causes_by_tier: pd.DataFrame, use_margin: bool) -> list[TierBaseline]:
-    """TierBaselines from whatif_baseline.sql and churn_by_cause_and_segment.sql (by tier):
-    each tier's churn rate split in the proportions of its lost customers' causes."""
+    """TierBaselines from whatif_baseline.sql and the churn events by tier and cause
+    (``customers``: losses_by_cause_and_segment.sql): each tier's churn rate split in the
+    proportions of the causes of its churn events."""
     tiers = []
     for row in baseline.itertuples():
         if row.tier not in TIERS:
@@ -206,15 +207,16 @@ def baseline_for(workspace: Workspace, settings: Settings) -> tuple[list[TierBas
     baseline = workspace.cached_query("whatif_baseline", {"as_of": settings.as_of, "grain": settings.grain})
     if baseline.empty or baseline["periods_observed"].max() == 0:
         return [], use_margin
-    causes = workspace.cached_query(
-        "churn_by_cause_and_segment",
+    # The churn events of the same 365 days by tier and cause: what splits each tier's rate.
+    losses = workspace.cached_query(
+        "losses_by_cause_and_segment",
         {
-            **settings.cause_params(dataset.first_date),
-            "date_from": settings.as_of - timedelta(days=364),
-            "date_to": settings.as_of,
-            "dimension": "tier",
+            **settings.loss_params(dataset.first_date, "tier"),
+            "loss_from": settings.as_of - timedelta(days=364),
+            "loss_until": settings.as_of + timedelta(days=1),
         },
     )
+    causes = losses[["cause", "segment", "churn_events"]].rename(columns={"churn_events": "customers"})
     return baseline_from_tables(baseline, causes, use_margin), use_margin
 
 

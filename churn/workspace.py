@@ -68,7 +68,8 @@ class DatasetInfo:
     name: str
     kind: str  # transactions | customers | both
     customers: int
-    orders: int
+    order_lines: int
+    orders: int | None  # distinct order ids; None when the data has no order id (order lines only)
     revenue: float
     first_date: date | None
     last_date: date | None
@@ -219,14 +220,15 @@ class Workspace:
             self._models.clear()
             self._predictions = None
             summary = self.query("dataset_summary").iloc[0]
-            has_orders = int(summary["orders"]) > 0
+            has_orders = int(summary["order_lines"]) > 0
             has_customers = int(summary["listed_customers"]) > 0
             kind = "both" if has_orders and has_customers else "transactions" if has_orders else "customers"
             self.dataset = DatasetInfo(
                 name=name,
                 kind=kind,
                 customers=int(summary["customers"]),
-                orders=int(summary["orders"]),
+                order_lines=int(summary["order_lines"]),
+                orders=None if pd.isna(summary["orders"]) else int(summary["orders"]),
                 revenue=float(summary["revenue"]),
                 first_date=_as_date(summary["first_date"]),
                 last_date=_as_date(summary["last_date"]),
@@ -264,7 +266,8 @@ class Workspace:
             if changed:
                 build_filter_groups(self.con, window_days)
                 self._window_flows.clear()
-                build_table(self.con, "lost_customer_causes", "lost_customer_causes")
+                build_table(self.con, "churn_events", "churn_events")
+                build_table(self.con, "customer_losses", "customer_losses")
 
     def set_reason_overrides(self, overrides: dict[tuple[str, str], str]) -> None:
         """Replace the user's reason -> cause corrections and apply them to every query."""
@@ -273,7 +276,7 @@ class Workspace:
             self.reason_overrides_version += 1
             if self._facts_key is not None:
                 self._classify_reasons()
-                build_table(self.con, "lost_customer_causes", "lost_customer_causes")
+                build_table(self.con, "customer_losses", "customer_losses")
 
     def _classify_reasons(self) -> None:
         self.reasons = apply_overrides(reason_table(self.con), self.reason_overrides)

@@ -3,6 +3,8 @@ mapping from raw reasons to those classes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,7 @@ from churn.causes import CAUSES, accumulation_effect, merge_overrides, overrides
 from churn.charts import cause_breakdown, cause_heatmap, cause_reasons, cause_trend
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, t
+from churn.metrics import LossTotals, losses_by
 from churn.ui import current_settings, session_workspace, show_query_error
 
 DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -19,26 +22,53 @@ workspace = session_workspace()
 settings = current_settings()
 dataset = workspace.dataset
 assert dataset is not None
-params = settings.cause_params(dataset.first_date)
+params = settings.loss_params(dataset.first_date)
+loss_from, loss_until = settings.loss_window(dataset.first_date)
+loss_to = loss_until - timedelta(days=1)
 grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("causes.title"))
 if dataset.first_date is None:  # a customer list alone: every lost customer on it, whatever the date
     st.caption(t("causes.caption_list"))
 else:
-    st.caption(t("causes.caption", date_from=params["date_from"], date_to=params["date_to"]))
+    st.caption(t("causes.caption", loss_from=loss_from, loss_to=loss_to))
 try:
-    by_cause = workspace.query("churn_by_cause", params)
+    losses = workspace.query("losses_by_cause_and_segment", params)
 except QueryError as error:
     show_query_error(error)
     st.stop()
-lost_total = int(by_cause["customers"].sum())
+totals = LossTotals.from_losses(losses)
+by_cause = losses_by(losses, "cause")
+lost_total = totals.churned_customers
 reasons = workspace.reasons if workspace.reasons is not None else pd.DataFrame()
-if reasons.empty:
+if reasons.empty and lost_total:
     st.warning(t("causes.no_reason_column", customers=format_int(lost_total)))
 if lost_total == 0:
-    st.info(t("causes.no_lost"))
+    if dataset.first_date is None:
+        st.info(t("causes.no_lost_list", as_of=settings.as_of.isoformat()))
+    elif totals.lost_now:
+        st.info(t("causes.no_lost", loss_from=loss_from, loss_to=loss_to, lost_now=format_int(totals.lost_now)))
+    else:
+        st.info(t("causes.no_lost_at_all", as_of=settings.as_of.isoformat(), window=settings.window_days))
     st.stop()
+st.caption(
+    t(
+        "measure.summary",
+        loss_from=loss_from,
+        loss_to=loss_to,
+        events=format_int(totals.churn_events),
+        churned=format_int(totals.churned_customers),
+        lost_now=format_int(totals.lost_now),
+        as_of=settings.as_of.isoformat(),
+    ),
+    help=" ".join(
+        [
+            t("measure.churn_events_help"),
+            t("measure.churned_customers_help"),
+            t("measure.lost_now_help", as_of=settings.as_of.isoformat()),
+        ]
+    ),
+)
 
 # One card per class; the unknown share is a figure of its own ("silent churn").
 for column, row in zip(st.columns(len(CAUSES)), by_cause.itertuples(), strict=True):
@@ -57,15 +87,15 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(cause_breakdown(by_cause), config={"displaylogo": False})
 with right:
-    st.plotly_chart(cause_reasons(workspace.query("churn_by_cause_and_reason", params)), config={"displaylogo": False})
+    st.plotly_chart(
+        cause_reasons(workspace.query("churned_customers_by_reason", params)), config={"displaylogo": False}
+    )
 
 # Trend by cause
 if dataset.first_date is None:
     st.info(t("causes.trend_needs_dates"))
 else:
-    by_period = workspace.query(
-        "churn_by_cause_and_period", {**params, "as_of": settings.as_of, "grain": settings.grain}
-    )
+    by_period = workspace.query("churn_by_cause_and_period", params)
     left, right = st.columns(2)
     with left:
         title = t("causes.trend_title", grain=grain_name)
@@ -89,7 +119,9 @@ with right:
         horizontal=True,
         key="causes_measure",
     )
-heat = workspace.query("churn_by_cause_and_segment", {**params, "dimension": dimension})
+heat = workspace.query("losses_by_cause_and_segment", {**params, "dimension": dimension}).rename(
+    columns={"churned_customers": "customers", "revenue_lost_churned": "revenue_lost"}
+)
 labels = (
     {tier: t(f"tier.{tier}") for tier in ("platinum", "gold", "iron", "lead", "unranked")}
     if dimension == "tier"

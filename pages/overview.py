@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from churn.charts import churn_rate_trend
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import change, last_complete_periods
+from churn.metrics import LossTotals, change, last_complete_periods
 from churn.ui import current_settings, session_workspace, show_query_error
 
 workspace = session_workspace()
@@ -24,8 +26,8 @@ if dataset.first_date is None:
     listed = st.columns(3)
     listed[0].metric(t("overview.listed"), format_int(status["customers"]), border=True)
     listed[1].metric(t("overview.listed_active"), format_int(status["active_customers"]), border=True)
-    lost_share = int(status["churned_customers"]) / max(int(status["customers"]), 1)
-    listed[2].metric(t("overview.listed_lost"), format_int(status["churned_customers"]), border=True)
+    lost_share = int(status["lost_now"]) / max(int(status["customers"]), 1)
+    listed[2].metric(t("overview.listed_lost"), format_int(status["lost_now"]), border=True)
     st.caption(t("overview.listed_lost_detail", share=format_percent(lost_share)))
     st.stop()
 try:
@@ -146,6 +148,28 @@ st.caption(
         at_end=format_int(current.customers_at_end),
         grain=grain_name,
     )
+)
+loss_from, loss_until = settings.loss_window(dataset.first_date)
+totals = LossTotals.from_losses(
+    workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date))
+)
+st.caption(
+    t(
+        "measure.summary",
+        loss_from=loss_from,
+        loss_to=loss_until - timedelta(days=1),
+        events=format_int(totals.churn_events),
+        churned=format_int(totals.churned_customers),
+        lost_now=format_int(totals.lost_now),
+        as_of=settings.as_of.isoformat(),
+    ),
+    help=" ".join(
+        [
+            t("measure.churn_events_help"),
+            t("measure.churned_customers_help"),
+            t("measure.lost_now_help", as_of=settings.as_of.isoformat()),
+        ]
+    ),
 )
 st.plotly_chart(churn_rate_trend(periods, settings.grain), config={"displaylogo": False})
 if periods["is_warm_up"].any():

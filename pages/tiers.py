@@ -10,7 +10,7 @@ import streamlit as st
 from churn.charts import TIER_COLOURS, churn_rate_by_segment, migration_sankey, tier_pyramid, value_curve
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import last_complete_periods, losses_by_segment
+from churn.metrics import last_complete_periods, losses_by, losses_by_segment
 from churn.tiers import TIER_ORDER, TIERS, default_migration_windows, migration_matrix
 from churn.ui import current_settings, session_workspace, show_query_error
 
@@ -141,11 +141,15 @@ else:
     )
     losses = losses_by_segment(periods)
     losses = losses.sort_values("segment", key=lambda column: column.map(TIER_ORDER))
+    churned = losses_by(
+        workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date, "tier")), "segment"
+    ).set_index("segment")["customers"]
     st.dataframe(
         pd.DataFrame(
             {
                 t("tiers.col_tier"): [t(f"tier.{segment}") for segment in losses["segment"]],
                 t("tiers.col_lost_total"): losses["churned_total"],
+                t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in losses["segment"]],
                 t("tiers.col_revenue_lost"): losses["revenue_lost"].round(),
                 t("tiers.col_last_rate", period=last_label): losses["last_churn_rate"] * 100,
                 t("tiers.col_last_detail", period=last_label): [
@@ -157,6 +161,7 @@ else:
         hide_index=True,
         column_config={
             t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
+            t("tiers.col_churned_customers"): st.column_config.NumberColumn(format="localized"),
             t("tiers.col_revenue_lost"): st.column_config.NumberColumn(format="localized"),
             t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
         },

@@ -20,7 +20,7 @@ from churn.charts import (
 from churn.db import QueryError
 from churn.facts import sensitivity_windows
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import last_complete_periods, losses_by_segment
+from churn.metrics import last_complete_periods, losses_by, losses_by_segment
 from churn.tiers import TIERS
 from churn.ui import current_settings, session_workspace, show_query_error
 
@@ -178,6 +178,10 @@ by_segment = workspace.query("churn_by_period", settings.period_params(dataset.f
 title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
 st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
 ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
+churned = losses_by(
+    workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date, str(dimension))),
+    "segment",
+).set_index("segment")["customers"]
 st.dataframe(
     pd.DataFrame(
         {
@@ -188,6 +192,7 @@ st.dataframe(
                 for lost, base in zip(ranking["last_churned"], ranking["last_at_start"], strict=True)
             ],
             t("tiers.col_lost_total"): ranking["churned_total"],
+            t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in ranking["segment"]],
             t("tiers.col_revenue_lost"): ranking["revenue_lost"].round(),
         }
     ),
@@ -195,6 +200,7 @@ st.dataframe(
     column_config={
         t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
         t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
+        t("tiers.col_churned_customers"): st.column_config.NumberColumn(format="localized"),
         t("tiers.col_revenue_lost"): st.column_config.NumberColumn(format="localized"),
     },
 )

@@ -14,6 +14,8 @@ purchase_days as (
     from orders
     where order_date <= $calibration_end::date
     group by customer_id, order_date
+    -- A day of returns only is no purchase (returns are not activity).
+    having bool_or(amount >= 0)
 ),
 
 numbered as (

@@ -1,5 +1,7 @@
 -- customer_facts: one row per customer up to the as-of date: value, activity, current status,
--- the churn reason on record and descriptive dimensions. Built from customer_spells.
+-- the churn reason on record and descriptive dimensions. Built from customer_spells: a customer
+-- with returns only (no purchase day up to the as-of date) has no spell and is not a customer
+-- here; their returns stay in the orders (and the dataset's revenue).
 -- Customers with orders get their status from their spells. A dataset with no orders at all
 -- (a customers file alone) gets one row per listed customer instead: lost when it has a churn
 -- date on or before the as-of date or a status such as churned / lost / 流失; its revenue is
@@ -20,8 +22,9 @@ spells as (
 order_summary as (
     select
         customer_id,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
+        -- Purchases, not returns, say when a customer bought (a return is not activity).
+        min(order_date) filter (where amount >= 0) as first_order_date,
+        max(order_date) filter (where amount >= 0) as last_order_date,
         count(*) as orders,
         sum(amount) as revenue,
         sum(cost) as cost,

@@ -2,7 +2,9 @@
 -- A spell churns W days after its last order when no order follows on or before that day
 -- (an order exactly W days later continues the spell), or on the customer's explicit
 -- churn date from the customers table, which replaces the W rule for the spell it falls in.
--- An order after a churn date starts a new spell: the customer was won back.
+-- An order after a churn date starts a new spell: the customer was won back. Only purchase days
+-- start or extend a spell (returns are not activity); a return-only day belongs to the spell
+-- before it, for revenue only, and return-only days before a customer's first purchase to none.
 -- Built on customer_order_days (built for the same as-of date) and customers.
 -- Parameters: $as_of (date), $window_days (W, integer days).
 with
@@ -26,6 +28,7 @@ spell_starts as (
     select
         *,
         case
+            when not is_purchase_day then 0
             when previous_order_date is null then 1
             when order_date > previous_order_date + $window_days::integer then 1
             when previous_order_date <= explicit_churn_date and order_date > explicit_churn_date then 1
@@ -48,12 +51,13 @@ spells as (
         customer_id,
         spell_number,
         min(order_date) as spell_start,
-        max(order_date) as last_order_date,
+        max(order_date) filter (where is_purchase_day) as last_order_date,
         sum(orders) as orders,
         sum(revenue) as revenue,
         arg_max(revenue_trailing_12_months, order_date) as revenue_last_12_months,
         any_value(explicit_churn_date) as explicit_churn_date
     from numbered
+    where spell_number > 0
     group by customer_id, spell_number
 ),
 

@@ -1,6 +1,7 @@
 -- customer_tiers: each customer's value over the tier window and their tier in the pyramid.
--- Customers with at least one order from $value_from to $as_of are ranked by value (revenue,
--- or margin = revenue - cost), highest first, ties by customer_id. With n ranked customers:
+-- Customers with at least one purchase (a line that is not a return) from $value_from to $as_of
+-- are ranked by value (revenue with returns netted, or margin = revenue - cost, both rounded to
+-- cents), highest first, ties by customer_id. With n ranked customers:
 --   platinum = ranks 1 .. ceil(n * platinum_bp / 10000)
 --   gold     = up to ceil(n * gold_bp / 10000)      (gold_bp: platinum + gold share)
 --   iron     = up to ceil(n * iron_bp / 10000)      (iron_bp: platinum + gold + iron share)
@@ -17,19 +18,23 @@ orders_in_window as (
     where order_date between $value_from::date and $as_of::date
 ),
 
+-- Values in cents: 10.10 + 20.20 is 30.299999999999997 in floating point, and must tie with
+-- one order of 30.30 (then the customer id decides), not fall below it.
 order_values as (
     select
         customer_id,
-        sum(amount) as revenue,
-        sum(amount - cost) as margin
+        round(sum(amount), 2) as revenue,
+        round(sum(amount - cost), 2) as margin
     from orders_in_window
     group by customer_id
+    -- Ranked: customers who bought in the window (returns alone are no purchase).
+    having bool_or(amount >= 0)
 ),
 
 listed_values as (
     select
         customer_id,
-        any_value(total_revenue) as revenue,
+        round(any_value(total_revenue), 2) as revenue,
         null::double as margin
     from customers
     where total_revenue is not null

@@ -1,7 +1,8 @@
 -- data_warnings: signs that the loaded orders may be wrong, one row per sign found (none when
 -- all looks plausible): orders dated after $today or before 1990, one customer with at least
--- a fifth of all revenue (among 10 or more customers), every amount the same, rows repeated
--- exactly. The rows stay loaded; the manager decides.
+-- a fifth of all revenue (among 10 or more customers), every amount the same, loaded rows
+-- identical to an earlier row in every column of their file (repeated_rows, counted at load). The
+-- rows stay loaded; the manager decides.
 -- Parameters: $today (date).
 with
 
@@ -11,13 +12,6 @@ customer_revenue as (
     group by customer_id
 ),
 
-repeated as (
-    select customer_id, order_date, count(*) - 1 as extra_copies
-    from orders
-    group by customer_id, order_date, amount, order_id, quantity, unit_price, cost, region, channel, category,
-        churn_reason
-    having count(*) > 1
-),
 
 signs as (
     select 'future_dates' as warning, count(*) as rows, max(order_date)::varchar as example, null::double as share
@@ -36,8 +30,8 @@ signs as (
     from orders
     having count(*) >= 10 and count(distinct amount) = 1
     union all
-    select 'duplicate_rows', sum(extra_copies), any_value(customer_id || ' ' || order_date::varchar), null
-    from repeated
+    select 'duplicate_rows', sum(rows), arg_max(example, rows), null
+    from repeated_rows
 ),
 
 final as (

@@ -12,6 +12,7 @@ first_orders as (
         from orders
         where order_date <= $as_of::date
         group by customer_id, order_date
+        having bool_or(amount >= 0)  -- purchase days (a day of returns only is none)
     )
     group by customer_id
 ),

@@ -8,6 +8,7 @@ with
 gaps as (
     select order_date - previous_order_date as gap_days
     from customer_order_days
+    where is_purchase_day
 ),
 
 windows as (

@@ -39,7 +39,7 @@ final as (
     from ranked
     where value_rank = 1
         or value_rank = customers
-        or value_rank % greatest(1, customers // 1000) = 0
+        or value_rank % greatest(1, (customers + 999) // 1000) = 0
         or is_tier_boundary
 )
 

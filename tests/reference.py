@@ -21,12 +21,17 @@ class Spell:
 
 
 def spells(
-    orders: list[tuple[str, date]], as_of: date, window_days: int, explicit_churn: dict[str, date] | None = None
+    orders: list[tuple[str, date]] | list[tuple[str, date, float]],
+    as_of: date,
+    window_days: int,
+    explicit_churn: dict[str, date] | None = None,
 ) -> list[Spell]:
+    """Spells from (customer, day) or (customer, day, amount) rows: a day counts only when it has
+    a line that is not a return (amount >= 0); returns are not activity."""
     explicit_churn = explicit_churn or {}
     days_by_customer: dict[str, set[date]] = defaultdict(set)
-    for customer_id, order_date in orders:
-        if order_date <= as_of:
+    for customer_id, order_date, *amount in orders:
+        if order_date <= as_of and (not amount or amount[0] >= 0):
             days_by_customer[customer_id].add(order_date)
     result: list[Spell] = []
     for customer_id, days in sorted(days_by_customer.items()):

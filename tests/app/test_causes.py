@@ -15,11 +15,10 @@ def demo_breakdown(overrides: dict[tuple[str, str], str] | None = None) -> dict[
     workspace.ensure_facts(date(2025, 12, 31), 60)
     if overrides:
         workspace.set_reason_overrides(overrides)
-    table = workspace.query(
-        "churn_by_cause", {"date_from": date(2023, 1, 1), "date_to": date(2025, 12, 31), **NO_FILTERS}
-    )
+    params = {"loss_from": date(2023, 1, 1), "loss_until": date(2026, 1, 1), "dimension": "all", **NO_FILTERS}
+    table = workspace.query("losses_by_cause_and_segment", params)
     workspace.close()
-    return dict(zip(table["cause"], table["customers"], strict=True))
+    return dict(zip(table["cause"], table["churned_customers"], strict=True))
 
 
 def open_causes():

@@ -48,7 +48,8 @@ def test_upload_a_gbk_file_with_chinese_headers() -> None:
     # Every page now shows the new data: 3 customers.
     at.switch_page("pages/overview.py").run()
     assert not at.exception
-    assert "Dataset: shop (3 customers, 4 orders" in " ".join(c.value for c in at.caption)
+    # The file has no order id: its rows are order lines.
+    assert "Dataset: shop (3 customers, 4 order lines" in " ".join(c.value for c in at.caption)
     # And the demo is one click away.
     at.switch_page("pages/data.py").run()
     at.selectbox(key="data_switch").set_value("demo").run()

@@ -13,7 +13,7 @@ from tests.app.conftest import metrics, new_app
 def expected_december_figures(window: int) -> dict[str, int]:
     """The demo's December 2025 flow by the plain-Python reference implementation."""
     workspace = Workspace.with_demo()
-    orders = workspace.con.execute("select customer_id, order_date from orders").fetchall()
+    orders = workspace.con.execute("select customer_id, order_date, amount from orders").fetchall()
     workspace.close()
     as_of = date(2025, 12, 31)
     rows = reference.monthly_flows(reference.spells(orders, as_of, window), as_of)

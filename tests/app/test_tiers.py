@@ -20,8 +20,9 @@ def open_tiers(query_params: dict[str, str] | None = None):
 
 def test_default_pyramid_of_the_demo() -> None:
     at = open_tiers()
-    # 5,000 customers: ceil(50) = 50 platinum, ceil(250) - 50 = 200 gold, ceil(1000) - 250 = 750 iron.
-    assert tier_counts(at) == {"Platinum": 50, "Gold": 200, "Iron": 750, "Lead": 4000}
+    # 4,991 customers bought (9 of the 5,000 only returned goods): ceil(49.91) = 50 platinum,
+    # ceil(249.55) - 50 = 200 gold, ceil(998.2) - 250 = 749 iron, 4,991 - 999 = 3,992 lead.
+    assert tier_counts(at) == {"Platinum": 50, "Gold": 200, "Iron": 749, "Lead": 3992}
     assert len(at.get("plotly_chart")) == 5  # pyramid, revenue curve, whale curve, churn by tier, Sankey
 
 
@@ -30,8 +31,9 @@ def test_changing_cut_points_changes_the_tier_counts() -> None:
     at.number_input(key="setting_share_platinum").set_value(2.0)
     at.number_input(key="setting_share_lead").set_value(79.0).run()
     assert not at.exception
-    # 2/4/15/79 of 5,000: 100 platinum, ceil(300) - 100 = 200 gold, ceil(1050) - 300 = 750 iron, 3,950 lead.
-    assert tier_counts(at) == {"Platinum": 100, "Gold": 200, "Iron": 750, "Lead": 3950}
+    # 2/4/15/79 of 4,991: ceil(99.82) = 100 platinum, ceil(299.46) - 100 = 200 gold,
+    # ceil(1048.11) - 300 = 749 iron, 4,991 - 1,049 = 3,942 lead.
+    assert tier_counts(at) == {"Platinum": 100, "Gold": 200, "Iron": 749, "Lead": 3942}
     assert at.query_params["tiers"] == "2,4,15,79"
 
 

@@ -35,13 +35,13 @@ def test_window_change_changes_the_table_to_the_reference() -> None:
     at.number_input(key="setting_window").set_value(90).run()
     assert not at.exception
     workspace = Workspace.with_demo()
-    orders = workspace.con.execute("select customer_id, order_date from orders").fetchall()
+    orders = workspace.con.execute("select customer_id, order_date, amount from orders").fetchall()
     workspace.close()
     expected = reference.monthly_flows(reference.spells(orders, date(2025, 12, 31), 90), date(2025, 12, 31))
     table = period_table(at)
     december = table[table["Period"] == "2025-12"].iloc[0]
     assert december["At start"] == expected[-1]["customers_at_start"]
-    assert december["Lost (of those at start)"] == expected[-1]["churned"]
+    assert december["Churned of those at start"] == expected[-1]["churned"]
     assert december["Churn rate"] == format_percent(expected[-1]["churned"] / expected[-1]["customers_at_start"])
 
 

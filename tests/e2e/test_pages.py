@@ -14,7 +14,7 @@ from tests.e2e.conftest import screenshot, wait_until_rendered
 PAGES = {
     "overview": (1, "Churn rate", "流失率"),
     "trends": (7, "Churn and retention rate by month", "各月流失率与保持率"),
-    "causes": (5, "Lost customers and revenue by cause", "各原因的流失客户与流失收入"),
+    "causes": (5, "Customers churned and revenue lost by cause", "各原因的流失客户与流失收入"),
     "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
     "lifetime-value": (2, "Realised value to date", "迄今已实现的价值"),
     "data": (0, "Rejected rows", "被拒绝的行"),

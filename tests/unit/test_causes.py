@@ -15,8 +15,10 @@ from churn.causes import (
     overrides_from_edits,
     read_overrides,
 )
+from churn.metrics import LossTotals, losses_by
+from churn.settings import Settings
 from churn.workspace import Workspace
-from tests.conftest import NO_FILTERS, TINY_AS_OF
+from tests.conftest import NO_FILTERS, TINY_AS_OF, make_workspace, period_params
 
 D, C, F, OT, U = "dissatisfaction", "competitor", "forced", "other", "unknown"
 
@@ -162,31 +164,76 @@ def test_mapping_file() -> None:
         read_overrides(pd.DataFrame({"reason": ["x"]}))
 
 
-def cause_params(date_from: date = date(2000, 1, 1), date_to: date = TINY_AS_OF) -> dict[str, object]:
-    return {"date_from": date_from, "date_to": date_to, **NO_FILTERS}
+def loss_params(
+    loss_from: date = date(2023, 12, 1), loss_until: date = date(2024, 7, 1), dimension: str = "all"
+) -> dict[str, object]:
+    """The periods shown as [loss_from, loss_until) (default: every month of the tiny fixture)."""
+    return {"loss_from": loss_from, "loss_until": loss_until, "dimension": dimension, "grain": "month", **NO_FILTERS}
+
+
+def by_cause(workspace: Workspace, params: dict[str, object], measure: str = "churned_customers") -> list[int]:
+    table = workspace.query("losses_by_cause_and_segment", params).set_index("cause")
+    assert list(table.index) == [D, C, F, OT, U]
+    return [int(value) for value in table[measure]]
 
 
 def test_tiny_breakdown_by_cause(tiny: Workspace) -> None:
-    # Lost at 2024-06-30: A B C D F H I J K (E and G are active). On record: A "Price too high"
-    # (dissatisfaction), J "Switched to competitor" (competitor); the other seven say nothing.
-    # Revenue lost (365 days up to the last order): A 300, J 270; unknown B 50 + C 210 + D 60
-    # + F 150 + H 80 + I 120 + K 40 = 710.
-    table = tiny.query("churn_by_cause", cause_params()).set_index("cause")
-    assert list(table.index) == [D, C, F, OT, U]
-    assert list(table["customers"]) == [1, 1, 0, 0, 7]
-    assert list(table["revenue_lost"]) == [300, 270, 0, 0, 710]
-    assert table.loc[U, "share"] == pytest.approx(7 / 9)
-    assert table.loc[D, "revenue_share"] == pytest.approx(300 / 1280)
+    # Churned in the periods shown (Dec 2023 - Jun 2024): H B D C J A F I K, C twice (Mar 15 and
+    # Jun 19). On record: A "Price too high" (dissatisfaction), J "Switched to competitor"
+    # (competitor); the other seven say nothing: unknown.
+    table = tiny.query("losses_by_cause_and_segment", loss_params()).set_index("cause")
+    assert list(table["churned_customers"]) == [1, 1, 0, 0, 7]  # each customer once: 9
+    assert list(table["churn_events"]) == [1, 1, 0, 0, 8]  # C's two: 10
+    assert list(table["lost_now"]) == [1, 1, 0, 0, 7]  # E and G are active at Jun 30: 9
+    # Revenue of the 365 days up to the last order before leaving: A 300, J 270; unknown per
+    # event H 80 + B 50 + D 60 + C 140 (Jan 15 + Feb 14) + F 150 + I 120 + K 40 + C 210 (May 20
+    # with the two before) = 850; per customer, C's latest event only: 850 - 140 = 710.
+    assert list(table["revenue_lost_events"]) == [300, 270, 0, 0, 850]
+    assert list(table["revenue_lost_churned"]) == [300, 270, 0, 0, 710]
+    assert list(table["revenue_lost_now"]) == [300, 270, 0, 0, 710]
+    shares = losses_by(table.reset_index(), "cause").set_index("cause")
+    assert shares.loc[U, "share"] == pytest.approx(7 / 9)
+    assert shares.loc[D, "revenue_share"] == pytest.approx(300 / 1280)
+
+
+def test_churn_events_add_up_to_the_periods(tiny: Workspace) -> None:
+    # The events of the periods shown are churn_by_period's churned_total added up (1 + 1 + 4 +
+    # 1 + 2 + 1 = 10), their revenue its revenue_lost.
+    periods = tiny.query("churn_by_period", period_params())
+    totals = LossTotals.from_losses(tiny.query("losses_by_cause_and_segment", loss_params()))
+    assert (totals.churn_events, totals.churned_customers, totals.lost_now) == (10, 9, 9)
+    assert periods["churned_total"].sum() == totals.churn_events
+    assert periods["revenue_lost"].sum() == pytest.approx(totals.revenue_lost_events)
+
+
+def test_a_customer_won_back_is_churned_but_not_lost_now(tmp_path) -> None:
+    # As of Jun 10: C churned on Mar 15 and came back on May 20 (May 20 + 30 = Jun 19 is after
+    # Jun 10): churned in the periods shown, not lost now. E is active too (May 20 + 30). Lost now:
+    # H A B D J F I K = 8 (G and I's Jul 5 order are after Jun 10).
+    workspace = make_workspace(tmp_path, ["tiny_orders.csv"], ["tiny_customers.csv"])
+    workspace.ensure_facts(date(2024, 6, 10), 30)
+    table = workspace.query("losses_by_cause_and_segment", loss_params(loss_until=date(2024, 6, 11)))
+    table = table.set_index("cause")
+    assert list(table["churn_events"]) == [1, 1, 0, 0, 7]  # H B D C F I K: 9 in all
+    assert list(table["churned_customers"]) == [1, 1, 0, 0, 7]
+    assert list(table["lost_now"]) == [1, 1, 0, 0, 6]  # C is back
+    # Unknown: H 80 + B 50 + D 60 + C 140 + F 150 + I 120 + K 40 = 640 churned; 640 - 140 lost now.
+    assert list(table["revenue_lost_churned"]) == [300, 270, 0, 0, 640]
+    assert list(table["revenue_lost_now"]) == [300, 270, 0, 0, 500]
+    workspace.close()
 
 
 def test_tiny_breakdown_in_march_only(tiny: Workspace) -> None:
-    # Latest churn date in March: D (Mar 1), J (Mar 25), A (Mar 31); C's latest is Jun 19.
-    table = tiny.query("churn_by_cause", cause_params(date(2024, 3, 1), date(2024, 3, 31))).set_index("cause")
-    assert list(table["customers"]) == [1, 1, 0, 0, 1]
+    # Churn dates in March: D (Mar 1), C (Mar 15, its first spell), J (Mar 25), A (Mar 31).
+    params = loss_params(date(2024, 3, 1), date(2024, 4, 1))
+    assert by_cause(tiny, params) == [1, 1, 0, 0, 2]
+    assert by_cause(tiny, params, "churn_events") == [1, 1, 0, 0, 2]
+    # Lost now does not depend on the periods shown.
+    assert by_cause(tiny, params, "lost_now") == [1, 1, 0, 0, 7]
 
 
 def test_tiny_reasons_inside_causes(tiny: Workspace) -> None:
-    reasons = tiny.query("churn_by_cause_and_reason", cause_params())
+    reasons = tiny.query("churned_customers_by_reason", loss_params())
     rows = {
         (row.cause, row.reason if isinstance(row.reason, str) else None): row.customers for row in reasons.itertuples()
     }
@@ -195,14 +242,16 @@ def test_tiny_reasons_inside_causes(tiny: Workspace) -> None:
 
 def test_tiny_cause_by_tier(tiny: Workspace) -> None:
     # Tiers: A platinum; J, C iron; the rest lead.
-    table = tiny.query("churn_by_cause_and_segment", {**cause_params(), "dimension": "tier"})
-    cells = {(row.cause, row.segment): row.customers for row in table.itertuples()}
+    table = tiny.query("losses_by_cause_and_segment", loss_params(dimension="tier"))
+    cells = {(row.cause, row.segment): row.churned_customers for row in table.itertuples() if row.churned_customers}
     assert cells == {(D, "platinum"): 1, (C, "iron"): 1, (U, "iron"): 1, (U, "lead"): 6}
+    events = {(row.cause, row.segment): row.churn_events for row in table.itertuples() if row.churn_events}
+    assert events == {(D, "platinum"): 1, (C, "iron"): 1, (U, "iron"): 2, (U, "lead"): 6}
 
 
 def test_tiny_trend_by_cause(tiny: Workspace) -> None:
     # Churn events: H Jan, B Feb; D, C, J, A Mar; F Apr; I, K May; C again Jun.
-    table = tiny.query("churn_by_cause_and_period", {**cause_params(), "as_of": TINY_AS_OF, "grain": "month"})
+    table = tiny.query("churn_by_cause_and_period", loss_params())
     events = {(row.period_start.strftime("%m"), row.cause): row.churned for row in table.itertuples()}
     assert events == {
         ("01", U): 1,
@@ -220,13 +269,12 @@ def test_tiny_trend_by_cause(tiny: Workspace) -> None:
 
 def test_override_applies_to_every_query(tiny: Workspace) -> None:
     tiny.set_reason_overrides({("Price too high", ""): F})
-    table = tiny.query("churn_by_cause", cause_params()).set_index("cause")
-    assert list(table["customers"]) == [0, 1, 1, 0, 7]
+    assert by_cause(tiny, loss_params()) == [0, 1, 1, 0, 7]
     assert tiny.reasons is not None
     edited = tiny.reasons.set_index("reason").loc["Price too high"]
     assert (edited["cause"], edited["automatic_cause"], edited["is_edited"]) == (F, D, True)
-    heat = tiny.query("churn_by_cause_and_segment", {**cause_params(), "dimension": "tier"})
-    assert ((heat["cause"] == F) & (heat["segment"] == "platinum")).sum() == 1
+    heat = tiny.query("losses_by_cause_and_segment", loss_params(dimension="tier"))
+    assert heat.set_index(["cause", "segment"]).loc[(F, "platinum"), "churned_customers"] == 1
 
 
 def test_reason_column_in_an_orders_file(tmp_path) -> None:
@@ -245,9 +293,10 @@ def test_reason_column_in_an_orders_file(tmp_path) -> None:
     workspace = Workspace(open_connection([tmp_path]))
     workspace.set_dataset("orders", load_files(workspace.con, [orders]))
     workspace.ensure_facts(TINY_AS_OF, 30)
-    table = workspace.query("churn_by_cause", cause_params()).set_index("cause")
+    table = workspace.query("losses_by_cause_and_segment", loss_params()).set_index("cause")
     # A (lost Mar 2) left for a competitor; B (lost Feb 9) said nothing; C is active.
-    assert (table.loc[C, "customers"], table.loc[U, "customers"], table["customers"].sum()) == (1, 1, 2)
+    churned = table["churned_customers"]
+    assert (churned[C], churned[U], churned.sum()) == (1, 1, 2)
 
 
 def test_customers_file_alone(tmp_path) -> None:
@@ -261,7 +310,10 @@ def test_customers_file_alone(tmp_path) -> None:
     workspace = Workspace(open_connection([tmp_path]))
     workspace.set_dataset("crm", load_files(workspace.con, [], [tmp_path / "crm.csv"]))
     workspace.ensure_facts(date(2025, 6, 30), 90)
-    table = workspace.query("churn_by_cause", cause_params(date(1, 1, 1), date(2025, 6, 30))).set_index("cause")
+    params = Settings(date(2025, 6, 30), 90).loss_params(None)  # no order dates: all up to the as-of date
+    table = workspace.query("losses_by_cause_and_segment", params).set_index("cause")
     # Lost by status: 0002 "价格太高" (dissatisfaction, 1,200 total revenue), 0004 "Moved away" (forced, 300).
-    assert (table.loc[D, "customers"], table.loc[F, "customers"], table["customers"].sum()) == (1, 1, 2)
-    assert (table.loc[D, "revenue_lost"], table.loc[F, "revenue_lost"]) == (1200, 300)
+    churned = table["churned_customers"]
+    assert (churned[D], churned[F], churned.sum()) == (1, 1, 2)
+    assert (table.loc[D, "revenue_lost_churned"], table.loc[F, "revenue_lost_churned"]) == (1200, 300)
+    assert list(table["lost_now"]) == list(churned)  # a list has no periods: churned = lost now

@@ -32,6 +32,8 @@ PARAMETERS: dict[str, object] = {
     "period_end": date(2024, 4, 1),
     "listed_tiers": ["platinum", "gold", "iron"],
     "today": date(2026, 11, 22),
+    "loss_from": date(2023, 12, 1),
+    "loss_until": date(2024, 7, 1),
 }
 # Queries over the two windows of a tier migration read tables that Workspace.tier_migration builds.
 MIGRATION_QUERIES = {"tier_migration", "tier_drops"}
@@ -61,7 +63,7 @@ EXPECTED_COLUMNS = {
     },
     "purchase_gaps": {"repeat_purchases", "median_gap_days", "p95_gap_days"},
     "dataset_summary": {"customers", "orders", "revenue", "first_date", "last_date"},
-    "customer_status": {"customers", "active_customers", "churned_customers", "won_back_customers"},
+    "customer_status": {"customers", "active_customers", "lost_now", "won_back_customers"},
     "customer_tiers": {"customer_id", "revenue", "margin", "value", "value_rank", "tier", "tier_order"},
     "tier_summary": {
         "tier",
@@ -77,11 +79,20 @@ EXPECTED_COLUMNS = {
     "lost_valuable_customers": {"customer_id", "tier", "value", "churn_date", "churn_reason"},
     "tier_migration": {"from_tier", "to_tier", "customers", "value_before", "value_after"},
     "tier_drops": {"customer_id", "from_tier", "to_tier", "value_before", "value_after"},
-    "lost_customer_causes": {"customer_id", "churn_date", "cause", "revenue_lost", "tier", "region"},
-    "churn_by_cause": {"cause", "customers", "share", "revenue_lost", "revenue_share"},
-    "churn_by_cause_and_reason": {"cause", "reason", "customers", "revenue_lost"},
-    "churn_by_cause_and_period": {"period_start", "cause", "churned", "share"},
-    "churn_by_cause_and_segment": {"cause", "segment", "customers", "revenue_lost"},
+    "churn_events": {"customer_id", "filter_group_id", "churn_date", "revenue_lost"},
+    "customer_losses": {"customer_id", "filter_group_id", "cause", "reason", "is_lost_now", "revenue_lost_now"},
+    "losses_by_cause_and_segment": {
+        "cause",
+        "segment",
+        "churn_events",
+        "churned_customers",
+        "lost_now",
+        "revenue_lost_events",
+        "revenue_lost_churned",
+        "revenue_lost_now",
+    },
+    "churned_customers_by_reason": {"cause", "reason", "customers", "revenue_lost"},
+    "churn_by_cause_and_period": {"period_start", "cause", "churned", "revenue_lost", "share"},
     "value_per_customer": {"customers", "revenue_per_customer", "margin_per_customer"},
     "dimension_values": {"value"},
     "revenue_churn_by_period": {"period_start", "revenue_base", "revenue_lost", "revenue_churn_rate"},

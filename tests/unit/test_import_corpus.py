@@ -242,7 +242,7 @@ def test_suspicious_data_is_flagged(tmp_path: Path) -> None:
     warnings = run_query(loaded.con, "data_warnings", {"today": date(2026, 11, 22)})
     assert list(warnings["warning"]) == ["duplicate_rows", "future_dates", "top_customer_share"]
     by_name = warnings.set_index("warning")
-    assert (by_name.loc["duplicate_rows", "rows"], by_name.loc["duplicate_rows", "example"]) == (1, "C1 2024-01-02")
+    assert (by_name.loc["duplicate_rows", "rows"], by_name.loc["duplicate_rows", "example"]) == (1, "C1,2024-01-02,10")
     assert (by_name.loc["future_dates", "rows"], by_name.loc["future_dates", "example"]) == (1, "2027-06-01")
     assert by_name.loc["top_customer_share", "example"] == "BIG"
     assert by_name.loc["top_customer_share", "share"] == pytest.approx(1000 / 1120)

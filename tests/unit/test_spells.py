@@ -36,8 +36,9 @@ def test_spells_worked_by_hand(tiny: Workspace) -> None:
         # Still active: Jun 15 + 30 = Jul 15 is after the as-of date; the explicit churn
         # date Aug 1 is after the as-of date too, so it is ignored.
         ("E", 1): (d(2024, 2, 10), d(2024, 6, 15), None),
-        # A return (-50) is an order day like any other: Mar 20 + 30 = Apr 19.
-        ("F", 1): (d(2024, 3, 10), d(2024, 3, 20), d(2024, 4, 19)),
+        # Mar 20 holds only a return (-50): returns are not activity, so it neither extends the
+        # spell nor is its last order. Mar 10 + 30 = Apr 9.
+        ("F", 1): (d(2024, 3, 10), d(2024, 3, 10), d(2024, 4, 9)),
         ("G", 1): (d(2024, 6, 20), d(2024, 6, 20), None),
         # The Jul 5 order is after the as-of date and ignored: Apr 10 + 30 = May 10.
         ("I", 1): (d(2024, 4, 10), d(2024, 4, 10), d(2024, 5, 10)),
@@ -75,7 +76,7 @@ def test_customer_status(tiny: Workspace) -> None:
     status = tiny.query("customer_status", NO_FILTERS).iloc[0]
     assert status["customers"] == 11
     assert status["active_customers"] == 2  # E and G
-    assert status["churned_customers"] == 9
+    assert status["lost_now"] == 9
     assert status["won_back_customers"] == 1  # C
     # 300 + 50 + 210 + 60 + 180 + 150 + 25 + 80 + 120 + 270 + 40
     assert status["revenue"] == 1485

@@ -48,15 +48,15 @@ def test_cohort_retention(tiny: Workspace) -> None:
 def test_survival_by_tenure(tiny: Workspace) -> None:
     survival = tiny.query("survival_by_tenure", {"as_of": TINY_AS_OF, "split": "all", **NO_FILTERS})
     rows = {row.months: (row.at_risk, row.events, row.censored) for row in survival.itertuples()}
-    # First spells in whole 30.4375-day months: H 30 d, B 30, D 30, I 30, K 30 -> month 0, lost;
-    # G 10 days, censored at the as-of date; C 60 d and F 40 d -> month 1; A 86 d and J 65 d ->
-    # month 2; E 141 days -> month 4, censored.
-    assert rows == {0: (11, 5, 1), 1: (5, 2, 0), 2: (3, 2, 0), 4: (1, 0, 1)}
+    # First spells in whole 30.4375-day months: H 30 d, B 30, D 30, I 30, K 30 and F 30 (Mar 10
+    # to Apr 9: its return on Mar 20 is no activity) -> month 0, lost; G 10 days, censored at the
+    # as-of date; C 60 d -> month 1; A 86 d and J 65 d -> month 2; E 141 days -> month 4, censored.
+    assert rows == {0: (11, 6, 1), 1: (4, 1, 0), 2: (3, 2, 0), 4: (1, 0, 1)}
     curve = dict(zip(survival["months"], survival["survival"], strict=True))
-    assert curve[0] == pytest.approx(1 - 5 / 11)  # 6/11
-    assert curve[1] == pytest.approx(6 / 11 * 3 / 5)  # 18/55
-    assert curve[2] == pytest.approx(18 / 55 * 1 / 3)  # 6/55
-    assert curve[4] == pytest.approx(6 / 55)  # censoring does not lower the curve
+    assert curve[0] == pytest.approx(1 - 6 / 11)  # 5/11
+    assert curve[1] == pytest.approx(5 / 11 * 3 / 4)  # 15/44
+    assert curve[2] == pytest.approx(15 / 44 * 1 / 3)  # 5/44
+    assert curve[4] == pytest.approx(5 / 44)  # censoring does not lower the curve
 
 
 def test_survival_split_by_cohort_year(tiny: Workspace) -> None:
@@ -68,9 +68,10 @@ def test_survival_split_by_cohort_year(tiny: Workspace) -> None:
 
 def test_repeat_purchase_share(tiny: Workspace) -> None:
     shares = tiny.query("repeat_purchase_share", {"as_of": TINY_AS_OF, "windows": [25, 30, 60]})
-    # Gaps up to the as-of date: A 27, 29; C 30, 96; J 26, 24; E 24, 27, 24, 25, 26; F 10: twelve.
-    # Within 25 days: 24, 24, 24, 25, 10 = 5; within 30 (and 60) all but 96 = 11.
-    assert list(shares["share_within"]) == pytest.approx([5 / 12, 11 / 12, 11 / 12])
+    # Gaps between purchase days up to the as-of date: A 27, 29; C 30, 96; J 26, 24; E 24, 27, 24,
+    # 25, 26: eleven (F's Mar 20 holds only a return: no purchase, no gap). Within 25 days: 24, 24,
+    # 24, 25 = 4; within 30 (and 60) all but 96 = 10.
+    assert list(shares["share_within"]) == pytest.approx([4 / 11, 10 / 11, 10 / 11])
 
 
 def test_window_sensitivity_restores_the_current_window(tiny: Workspace) -> None:
@@ -78,7 +79,7 @@ def test_window_sensitivity_restores_the_current_window(tiny: Workspace) -> None
     sensitivity = tiny.window_sensitivity(settings, (30, 100)).set_index("window_days")
     # June with W = 30: at its start E and C; C is lost on Jun 19: 1 of 2.
     assert (sensitivity.loc[30, "churned"], sensitivity.loc[30, "customers_at_start"]) == (1, 2)
-    assert sensitivity.loc[30, "share_within"] == pytest.approx(11 / 12)
+    assert sensitivity.loc[30, "share_within"] == pytest.approx(10 / 11)
     # With W = 100: A churns Mar 1 + 100 = Jun 9, F Mar 20 + 100 = Jun 28; C's 96-day gap no
     # longer breaks its spell; I (Apr 10 + 100 = Jul 19) and K (May 1 + 100 = Aug 9) are still
     # active. At the start of June: A, C, E, F, I, K = 6; lost in June: A and F = 2.
