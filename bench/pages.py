@@ -42,7 +42,7 @@ def causes(workspace: Workspace, settings: Settings, first: date) -> None:
 
 def tiers(workspace: Workspace, settings: Settings, first: date) -> None:
     rule = settings.tier_rule
-    workspace.cached_query("tier_summary")
+    workspace.cached_query("tier_summary", settings.filter_params())
     workspace.cached_query("value_curve", {"curve_basis": "revenue", "tier_basis": rule.basis})
     workspace.cached_query("value_concentration", {"curve_basis": "revenue"})
     workspace.cached_query("value_curve", {"curve_basis": "margin", "tier_basis": rule.basis})

@@ -100,9 +100,13 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     try:
         create_canonical_tables(workspace.con)
         loads, used = [], set()
-        for path, table in paths:
+        for path, given_as in paths:
             source = prepare_file(path, path.name, folder, encoding=args.encoding, sheet=args.sheet)
-            inspection = inspect_file(workspace.con, source, table)
+            inspection = inspect_file(workspace.con, source, given_as)
+            # The content decides: a customer list given as FILE is loaded as one (--customers says so outright).
+            table = inspection.table_guess if given_as == "orders" else given_as
+            if table != given_as:
+                inspection = inspect_file(workspace.con, source, table)
             roles = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
             given = {r: c for r, c in chosen.items() if r in roles and c in inspection.headers}
             used |= given.items()

@@ -19,9 +19,17 @@ import duckdb
 
 from churn.db import DATA_DIR, quote_identifier
 from churn.i18n import t
+from churn.roles import (
+    CUSTOMER_COLUMNS,
+    ORDER_COLUMNS,
+    Evidence,
+    detect,
+    guess_table,
+    share_matching,
+    status_words,
+)
 from churn.sources import (
     DATE_PATTERN,
-    FULL_WIDTH,
     FULL_WIDTH_FROM,
     FULL_WIDTH_TO,
     NUMBER_PATTERN,
@@ -34,98 +42,7 @@ logger = logging.getLogger(__name__)
 # that the file needs another way of reading.
 STOPPED = (duckdb.InterruptException, duckdb.OutOfMemoryException)
 
-# Canonical columns and their SQL types. Optional columns stay NULL when not mapped.
-ORDER_COLUMNS: dict[str, str] = {
-    "customer_id": "varchar",
-    "order_date": "date",
-    "amount": "double",
-    "order_id": "varchar",
-    "quantity": "double",
-    "unit_price": "double",
-    "cost": "double",
-    "region": "varchar",
-    "channel": "varchar",
-    "category": "varchar",
-    "churn_reason": "varchar",
-}
-CUSTOMER_COLUMNS: dict[str, str] = {
-    "customer_id": "varchar",
-    "signup_date": "date",
-    "churn_date": "date",
-    "status": "varchar",
-    "churn_reason": "varchar",
-    "churn_category": "varchar",
-    "region": "varchar",
-    "segment": "varchar",
-    "total_revenue": "double",
-    "tenure_months": "double",
-}
 REQUIRED_ROLES = {"orders": ("customer_id", "order_date", "amount"), "customers": ("customer_id",)}
-
-# Header names per role, compared after lower-casing and removing spaces, '_' and '-'.
-ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "customer_id": (
-        "customerid",
-        "customer",
-        "custid",
-        "clientid",
-        "memberid",
-        "客户编号",
-        "客户id",
-        "客户",
-        "会员号",
-        "会员id",
-        "客户代码",
-        "用户id",
-        "userid",
-        "buyer",
-        "customerno",
-        "customernumber",
-    ),
-    "order_date": (
-        "orderdate",
-        "date",
-        "invoicedate",
-        "purchasedate",
-        "transactiondate",
-        "订单日期",
-        "日期",
-        "下单时间",
-        "交易日期",
-        "订单时间",
-        "交易时间",
-    ),
-    "amount": (
-        "amount",
-        "revenue",
-        "sales",
-        "total",
-        "orderamount",
-        "netsales",
-        "linetotal",
-        "金额",
-        "销售额",
-        "实付金额",
-        "订单金额",
-        "成交金额",
-        "付款金额",
-    ),
-    "order_id": ("orderid", "invoice", "invoiceno", "ordernumber", "订单号", "订单编号"),
-    "quantity": ("quantity", "qty", "数量"),
-    "unit_price": ("unitprice", "price", "单价"),
-    "cost": ("cost", "cogs", "成本"),
-    "region": ("region", "area", "地区", "区域"),
-    "channel": ("channel", "渠道"),
-    "category": ("category", "productcategory", "product", "品类", "类别", "产品", "商品"),
-    "signup_date": ("signupdate", "joindate", "registrationdate", "注册日期", "入会日期"),
-    "churn_date": ("churndate", "exitdate", "enddate", "流失日期"),
-    "status": ("status", "状态"),
-    "churn_reason": ("churnreason", "reason", "流失原因", "原因"),
-    "churn_category": ("churncategory", "reasoncategory", "流失类别"),
-    "segment": ("segment", "客户类型", "细分"),
-    "tenure_months": ("tenure", "tenuremonths", "monthsascustomer", "在网时长", "客户时长", "会员时长"),
-    "total_revenue": ("totalrevenue", "totalspend", "lifetimerevenue", "totalsales", "累计消费", "消费总额", "总收入"),
-}
 
 DATE_ORDERS = ("dmy", "mdy")  # how to read 05/01/2024: day first or month first
 _TIMES = ("", " %H:%M", " %H:%M:%S")
@@ -245,62 +162,8 @@ class FileInspection:
     rows: int
     date_evidence: dict[str, DateEvidence]  # per column holding dates like 05/01/2024
     dimension_candidates: list[str] = field(default_factory=list)  # unmapped columns fit for filtering
-
-
-def normalise_header(name: str) -> str:
-    """A header name compared with the synonyms: lower case, no spaces, '_' or '-'."""
-    return re.sub(r"[\s_\-]+", "", name.strip().lstrip("\ufeff").lower())
-
-
-def detect_roles(headers: list[str], table: str) -> dict[str, str]:
-    """Map canonical roles of ``table`` to file headers by name; the first match wins."""
-    roles = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
-    normalised = {normalise_header(h): h for h in reversed(headers)}
-    mapping: dict[str, str] = {}
-    for role in roles:
-        for synonym in ROLE_SYNONYMS[role]:
-            header = normalised.get(synonym)
-            if header is not None and header not in mapping.values():
-                mapping[role] = header
-                break
-    return mapping
-
-
-def _share(values: list[str], test: re.Pattern[str]) -> float:
-    filled = [value.strip().translate(FULL_WIDTH) for value in values if value and value.strip()]
-    return sum(1 for value in filled if test.match(value)) / len(filled) if filled else 0.0
-
-
-_DECIMAL_VALUE = re.compile(r".*\d[.,]\d{1,2}\)?$")
-
-
-def detect_roles_from_values(
-    headers: list[str], rows: list[list[str | None]], table: str, mapping: dict[str, str]
-) -> dict[str, str]:
-    """Add the required roles that no header named, guessed from the values of a sample: the
-    first column of dates is the order date, a column of numbers with decimals (else the last
-    column of numbers) the amount, the first remaining column that repeats the customer id."""
-    found = dict(mapping)
-    columns = {header: [row[i] or "" for row in rows] for i, header in enumerate(headers)}
-    free = [header for header in headers if header not in found.values()]
-    dates = [h for h in free if _share(columns[h], DATE_PATTERN) >= 0.9]
-    numbers = [h for h in free if h not in dates and _share(columns[h], NUMBER_PATTERN) >= 0.9]
-    if table == "orders":
-        if "order_date" not in found and dates:
-            found["order_date"] = dates[0]
-        if "amount" not in found and not {"quantity", "unit_price"} <= found.keys() and numbers:
-            decimals = [h for h in numbers if _share(columns[h], _DECIMAL_VALUE) >= 0.5]
-            found["amount"] = decimals[-1] if decimals else numbers[-1]
-    if "customer_id" not in found:
-        taken = set(found.values())
-        candidates = [h for h in headers if h not in taken and h not in dates and any(columns[h])]
-        if table == "orders":
-            # A customer buys more than once: prefer a column whose values repeat.
-            repeating = [h for h in candidates if len(set(columns[h])) < len(columns[h])]
-            candidates = repeating or candidates
-        if candidates:
-            found["customer_id"] = candidates[0]
-    return found
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # why each role's column was chosen
+    table_guess: str = "orders"  # what the content says the file is: orders | customers
 
 
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -317,6 +180,9 @@ def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Unmapped columns kept as extra filter dimensions, one row per loaded row and column.
     con.execute("create or replace table extra_dimensions (customer_id varchar, dimension varchar, value varchar)")
+    # What the values of a status column say (churned: lost; stayed: kept; yes/no: a churn flag).
+    con.execute("create or replace table status_words (word varchar, meaning varchar)")
+    con.executemany("insert into status_words values (?, ?)", list(status_words().items()))
     # Per orders file: loaded rows identical to an earlier loaded row in every column of the file.
     con.execute("create or replace table repeated_rows (file varchar, rows bigint, example varchar)")
 
@@ -481,23 +347,43 @@ def inspect_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: 
     except duckdb.Error:
         headers, sample = [], []  # e.g. rows of different widths at the start: the text path copes
     slashed = re.compile(_SLASHED_DATE)
-    needs_scan = not headers or any(_share([row[i] or "" for row in sample], slashed) > 0 for i in range(len(headers)))
+    needs_scan = not headers or any(
+        share_matching([row[i] or "" for row in sample], slashed) > 0 for i in range(len(headers))
+    )
     if not needs_scan:
-        mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
-        candidates = _dimension_candidates(headers, sample, mapping)
-        return FileInspection(headers, mapping, sample[:5], _count_rows(con, prepared), {}, candidates)
+        found = detect(headers, sample, table)
+        candidates = _dimension_candidates(headers, sample, found.mapping)
+        return FileInspection(
+            headers,
+            found.mapping,
+            sample[:5],
+            _count_rows(con, prepared),
+            {},
+            candidates,
+            found.evidence,
+            guess_table(headers, sample),
+        )
     headers = _stage(con, prepared)
     try:
         sample = _sample(con)
-        mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
+        found = detect(headers, sample, table)
         evidence = {
             header: _date_evidence(con, f"c{position}")
             for position, header in enumerate(headers, start=1)
-            if _share([row[position - 1] or "" for row in sample], slashed) > 0
+            if share_matching([row[position - 1] or "" for row in sample], slashed) > 0
         }
         counted = con.execute("select (select count(*) from staging) + (select count(*) from unreadable)").fetchone()
-        candidates = _dimension_candidates(headers, sample, mapping)
-        return FileInspection(headers, mapping, sample[:5], int(counted[0]) if counted else 0, evidence, candidates)
+        candidates = _dimension_candidates(headers, sample, found.mapping)
+        return FileInspection(
+            headers,
+            found.mapping,
+            sample[:5],
+            int(counted[0]) if counted else 0,
+            evidence,
+            candidates,
+            found.evidence,
+            guess_table(headers, sample),
+        )
     finally:
         con.execute("drop table if exists staging; drop table if exists unreadable")
 
@@ -531,7 +417,7 @@ def _dimension_candidates(headers: list[str], sample: list[list[str | None]], ma
         if header in mapped:
             continue
         filled = [value for value in (row[position] or "" for row in sample) if value.strip()]
-        if not filled or _share(filled, NUMBER_PATTERN) > 0.5 or _share(filled, DATE_PATTERN) > 0.5:
+        if not filled or share_matching(filled, NUMBER_PATTERN) > 0.5 or share_matching(filled, DATE_PATTERN) > 0.5:
             continue
         distinct = len(set(filled))
         if 1 < distinct <= 50 and distinct <= len(filled) / 2:
@@ -667,7 +553,7 @@ def _load_typed(
     if not sample:
         return None
     if mapping is None:
-        mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
+        mapping = detect(headers, sample, table).mapping
     mapping = {role: column for role, column in mapping.items() if column in headers}
     columns = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
     if any(role not in mapping for role in REQUIRED_ROLES[table]):
@@ -786,7 +672,7 @@ def _convert(
 ) -> LoadResult:
     if mapping is None:
         sample = _sample(con)
-        mapping = detect_roles_from_values(headers, sample, table, detect_roles(headers, table))
+        mapping = detect(headers, sample, table).mapping
     mapping = {role: column for role, column in mapping.items() if column in headers}
     computed_amount = table == "orders" and "amount" not in mapping and {"quantity", "unit_price"} <= mapping.keys()
     missing = [

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
+
+from churn.settings import next_period_start, period_start
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,63 @@ def losses_by(losses: pd.DataFrame, column: str, measure: str = "churned_custome
     grouped["share"] = grouped["customers"] / total_customers if total_customers else float("nan")
     grouped["revenue_share"] = grouped["revenue_lost"] / total_revenue if total_revenue else float("nan")
     return grouped
+
+
+@dataclass(frozen=True)
+class ChurnCoverage:
+    """Whether the data can show a churn rate under these settings, and if not, what would do.
+
+    A churn rate needs a *measured* period: a complete period of the grain that starts at least W
+    days after the first order (before that nobody can have been silent for W days: a warm-up
+    period, whose churn is undercounted). ``status``:
+      ok            a measured period lies within the periods shown
+      too_short     the data is too short: even at its last order date no period is measured
+                    (``days_needed`` of history from the first order are needed)
+      as_of_early   the data is long enough but the as-of date is before ``earliest_as_of``
+      out_of_range  the periods shown (the sidebar's range) hold no measured period
+    """
+
+    status: str
+    days_covered: int
+    days_needed: int
+    earliest_as_of: date
+    month_would_do: bool  # a monthly view would have a measured period (when the grain is longer)
+
+
+def churn_coverage(
+    first_date: date,
+    last_date: date,
+    as_of: date,
+    window_days: int,
+    grain: str,
+    shown: tuple[date, date] | None = None,
+) -> ChurnCoverage:
+    """The coverage of churn for data from ``first_date`` to ``last_date`` (``shown``: the periods
+    shown as [from, until), or all)."""
+
+    def first_measured_end(period: str) -> date:
+        earliest_start = first_date + timedelta(days=window_days)
+        start = period_start(earliest_start, period)
+        if start < earliest_start:
+            start = next_period_start(start, period)
+        return next_period_start(start, period)
+
+    end = first_measured_end(grain)
+    earliest_as_of = end - timedelta(days=1)
+    days_covered = (min(as_of, last_date) - first_date).days + 1
+    days_needed = (end - first_date).days
+    month_would_do = grain != "month" and first_measured_end("month") <= min(as_of, last_date) + timedelta(days=1)
+    if earliest_as_of > last_date and as_of < earliest_as_of:
+        status = "too_short"
+    elif as_of < earliest_as_of:
+        status = "as_of_early"
+    elif shown is not None and shown[1] <= end - _period_length_days(grain, end):
+        status = "out_of_range"
+    else:
+        status = "ok"
+    return ChurnCoverage(status, days_covered, days_needed, earliest_as_of, month_would_do)
+
+
+def _period_length_days(grain: str, end: date) -> timedelta:
+    """The length of the period that ends (exclusively) on ``end``."""
+    return end - period_start(end - timedelta(days=1), grain)

@@ -311,7 +311,7 @@ def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
 def _tiers_section(workspace: Workspace, settings: Settings, first_date: date | None) -> list[dict[str, Any]]:
     """Per tier: size and value (tier_summary), and churn of the last complete period
     (churn_by_period by tier); churn figures are null when the data has no order dates."""
-    summary = workspace.query("tier_summary")
+    summary = workspace.query("tier_summary", settings.filter_params())
     tier_losses = workspace.query("losses_by_cause_and_segment", settings.loss_params(first_date, "tier"))
     churned_by_tier = losses_by(tier_losses, "segment").set_index("segment")["customers"]
     events_by_tier = tier_losses.groupby("segment")["churn_events"].sum()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
+from churn.metrics import LossTotals, churn_coverage
 from churn.settings import (
     FILTER_DIMENSIONS,
     GRAINS,
@@ -19,7 +20,7 @@ from churn.settings import (
     settings_from_query_params,
 )
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
-from churn.workspace import Workspace
+from churn.workspace import DatasetInfo, Workspace
 
 _STATE_PREFIX = "setting_"
 
@@ -110,45 +111,15 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             key=_key("as_of"),
         )
         assert isinstance(as_of, date)
-        window_days = int(
-            st.number_input(
-                t("sidebar.window"),
-                min_value=1,
-                max_value=3650,
-                step=1,
-                help=t("sidebar.window_help"),
-                key=_key("window"),
-            )
-        )
-        suggestion = workspace.window_suggestion(as_of)
-        if suggestion.p95_gap_days is None:
-            st.caption(t("sidebar.window_reason_none", days=suggestion.days))
+        if dataset.first_date is None:
+            # A customer list alone has no order dates: no W, no periods; the as-of date decides
+            # which churn dates count.
+            st.caption(t("sidebar.list_only"))
+            window_days = int(st.session_state[_key("window")])
+            grain = st.session_state[_key("grain")]
+            chosen = st.session_state[_key("range")]
         else:
-            st.caption(
-                t(
-                    "sidebar.window_reason",
-                    days=suggestion.days,
-                    p95=suggestion.p95_gap_days,
-                    median=suggestion.median_gap_days,
-                    repeats=format_int(suggestion.repeat_purchases),
-                )
-            )
-        if suggestion.days != window_days:
-            st.button(
-                t("sidebar.use_suggestion", days=suggestion.days),
-                on_click=_use_suggested_window,
-                args=(suggestion.days,),
-            )
-        grain = st.radio(
-            t("sidebar.grain"), GRAINS, format_func=lambda g: t(f"grain.{g}"), horizontal=True, key=_key("grain")
-        )
-        chosen = st.date_input(
-            t("sidebar.date_range"),
-            min_value=first,
-            max_value=last,
-            help=t("sidebar.date_range_help"),
-            key=_key("range"),
-        )
+            window_days, grain, chosen = _period_controls(workspace, as_of, first, last)
         tier_filter = st.multiselect(
             t("sidebar.tier_filter"),
             TIERS,
@@ -176,18 +147,22 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             key=filter_key,
         )
         tier_rule = _tier_rule_controls(workspace.has_costs())
-        st.caption(
-            t(
-                "sidebar.dataset",
-                name=t("dataset.demo") if dataset.name == "demo" else dataset.name,
-                customers=format_int(dataset.customers),
-                orders=t("sidebar.orders", orders=format_int(dataset.orders))
-                if dataset.orders is not None
-                else t("sidebar.order_lines", lines=format_int(dataset.order_lines)),
-                first=first.isoformat(),
-                last=last.isoformat(),
+        name = t("dataset.demo") if dataset.name == "demo" else dataset.name
+        if dataset.first_date is None:
+            st.caption(t("sidebar.dataset_list", name=name, customers=format_int(dataset.customers)))
+        else:
+            st.caption(
+                t(
+                    "sidebar.dataset",
+                    name=name,
+                    customers=format_int(dataset.customers),
+                    orders=t("sidebar.orders", orders=format_int(dataset.orders))
+                    if dataset.orders is not None
+                    else t("sidebar.order_lines", lines=format_int(dataset.order_lines)),
+                    first=first.isoformat(),
+                    last=last.isoformat(),
+                )
             )
-        )
 
     # While a range is being picked the widget holds only its start: keep the full range.
     date_from, date_to = chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (None, None)
@@ -208,6 +183,51 @@ def sidebar_settings(workspace: Workspace) -> Settings:
     _mirror_in_url(settings)
     st.session_state["settings"] = settings
     return settings
+
+
+def _period_controls(workspace: Workspace, as_of: date, first: date, last: date) -> tuple[int, str, object]:
+    """The window W (with the suggestion and its reason), the period grain and the range of
+    periods shown."""
+    window_days = int(
+        st.number_input(
+            t("sidebar.window"),
+            min_value=1,
+            max_value=3650,
+            step=1,
+            help=t("sidebar.window_help"),
+            key=_key("window"),
+        )
+    )
+    suggestion = workspace.window_suggestion(as_of)
+    if suggestion.p95_gap_days is None:
+        st.caption(t("sidebar.window_reason_none", days=suggestion.days))
+    else:
+        st.caption(
+            t(
+                "sidebar.window_reason",
+                days=suggestion.days,
+                p95=suggestion.p95_gap_days,
+                median=suggestion.median_gap_days,
+                repeats=format_int(suggestion.repeat_purchases),
+            )
+        )
+    if suggestion.days != window_days:
+        st.button(
+            t("sidebar.use_suggestion", days=suggestion.days),
+            on_click=_use_suggested_window,
+            args=(suggestion.days,),
+        )
+    grain = st.radio(
+        t("sidebar.grain"), GRAINS, format_func=lambda g: t(f"grain.{g}"), horizontal=True, key=_key("grain")
+    )
+    chosen = st.date_input(
+        t("sidebar.date_range"),
+        min_value=first,
+        max_value=last,
+        help=t("sidebar.date_range_help"),
+        key=_key("range"),
+    )
+    return window_days, str(grain), chosen
 
 
 def _tier_rule_controls(has_costs: bool) -> TierRule:
@@ -291,3 +311,62 @@ def reset_settings() -> None:
 
 def show_query_error(error: QueryError) -> None:
     st.error(t("error.query", message=error.message, hint=error.hint))
+
+
+def explain_missing_churn(workspace: Workspace, settings: Settings) -> bool:
+    """When the data cannot show a churn rate under these settings, say why in one sentence with
+    what to do about it, and return True; False when it can (``churn.metrics.churn_coverage``)."""
+    dataset = workspace.dataset
+    if dataset is None or dataset.first_date is None or dataset.last_date is None:
+        return False
+    shown = settings.loss_window(dataset.first_date)
+    coverage = churn_coverage(
+        dataset.first_date, dataset.last_date, settings.as_of, settings.window_days, settings.grain, shown
+    )
+    if coverage.status == "ok":
+        return False
+    grain = t(f"grain.{settings.grain}").lower()
+    values = {
+        "days": format_int(coverage.days_covered),
+        "first": dataset.first_date.isoformat(),
+        "last": min(dataset.last_date, settings.as_of).isoformat(),
+        "window": settings.window_days,
+        "grain": grain,
+        "needed": format_int(coverage.days_needed),
+        "as_of": settings.as_of.isoformat(),
+        "earliest": coverage.earliest_as_of.isoformat(),
+        "shown_from": shown[0].isoformat(),
+        "shown_to": (shown[1] - timedelta(days=1)).isoformat(),
+    }
+    message = t(f"coverage.{coverage.status}", **values)
+    if coverage.status == "too_short" and coverage.month_would_do:
+        message += " " + t("coverage.month_would_do")
+    st.info(message, icon=":material/hourglass_empty:")
+    return True
+
+
+def show_loss_summary(dataset: DatasetInfo, settings: Settings, totals: LossTotals) -> None:
+    """One line with the three measures of loss of the view (their definitions on hover)."""
+    as_of = settings.as_of.isoformat()
+    if dataset.first_date is None:
+        st.caption(t("measure.summary_list", lost_now=format_int(totals.lost_now), as_of=as_of))
+        return
+    loss_from, loss_until = settings.loss_window(dataset.first_date)
+    st.caption(
+        t(
+            "measure.summary",
+            loss_from=loss_from.isoformat(),
+            loss_to=(loss_until - timedelta(days=1)).isoformat(),
+            events=format_int(totals.churn_events),
+            churned=format_int(totals.churned_customers),
+            lost_now=format_int(totals.lost_now),
+            as_of=as_of,
+        ),
+        help=" ".join(
+            [
+                t("measure.churn_events_help"),
+                t("measure.churned_customers_help"),
+                t("measure.lost_now_help", as_of=as_of),
+            ]
+        ),
+    )

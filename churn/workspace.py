@@ -50,6 +50,7 @@ from churn.sources import PreparedFile
 from churn.tiers import TierRule, migration_params
 
 QUERY_TIMEOUT_SECONDS = 60.0
+LIST_SPAN_START = date(1990, 1, 1)
 # An import of one file (read, convert, load) is stopped after this long.
 IMPORT_TIMEOUT_SECONDS = 600.0
 T = TypeVar("T")
@@ -77,9 +78,11 @@ class DatasetInfo:
 
     @property
     def span(self) -> tuple[date, date]:
-        """First and last order dates; for a customer list alone (no order dates), today."""
-        today = date.today()
-        return self.first_date or today, self.last_date or today
+        """First and last order dates; for a customer list alone (no order dates), from
+        LIST_SPAN_START to today, so that an as-of date can look back at its churn dates."""
+        if self.first_date is None or self.last_date is None:
+            return LIST_SPAN_START, date.today()
+        return self.first_date, self.last_date
 
     @property
     def rows_read(self) -> int:

@@ -13,7 +13,13 @@ from churn.charts import cause_breakdown, cause_heatmap, cause_reasons, cause_tr
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, t
 from churn.metrics import LossTotals, losses_by
-from churn.ui import current_settings, session_workspace, show_query_error
+from churn.ui import (
+    current_settings,
+    explain_missing_churn,
+    session_workspace,
+    show_loss_summary,
+    show_query_error,
+)
 
 DIMENSIONS = ("tier", "region", "channel", "category", "segment")
 EDITOR_VERSION = "causes_editor_version"
@@ -46,29 +52,14 @@ if reasons.empty and lost_total:
 if lost_total == 0:
     if dataset.first_date is None:
         st.info(t("causes.no_lost_list", as_of=settings.as_of.isoformat()))
+    elif explain_missing_churn(workspace, settings):
+        pass  # too little history for churn: the message says what to do
     elif totals.lost_now:
         st.info(t("causes.no_lost", loss_from=loss_from, loss_to=loss_to, lost_now=format_int(totals.lost_now)))
     else:
         st.info(t("causes.no_lost_at_all", as_of=settings.as_of.isoformat(), window=settings.window_days))
     st.stop()
-st.caption(
-    t(
-        "measure.summary",
-        loss_from=loss_from,
-        loss_to=loss_to,
-        events=format_int(totals.churn_events),
-        churned=format_int(totals.churned_customers),
-        lost_now=format_int(totals.lost_now),
-        as_of=settings.as_of.isoformat(),
-    ),
-    help=" ".join(
-        [
-            t("measure.churn_events_help"),
-            t("measure.churned_customers_help"),
-            t("measure.lost_now_help", as_of=settings.as_of.isoformat()),
-        ]
-    ),
-)
+show_loss_summary(dataset, settings, totals)
 
 # One card per class; the unknown share is a figure of its own ("silent churn").
 for column, row in zip(st.columns(len(CAUSES)), by_cause.itertuples(), strict=True):

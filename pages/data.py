@@ -24,6 +24,7 @@ from churn.ingest import (
     ImportProblem,
     combined_evidence,
 )
+from churn.roles import Evidence, looks_like_status
 from churn.sources import (
     ENCODINGS,
     MAX_UPLOAD_BYTES,
@@ -56,6 +57,27 @@ class PendingFile:
     file_id: str  # the upload or server file, with the encoding asked for
     prepared: PreparedFile
     inspection: FileInspection
+    table: str  # what it is loaded as: orders, or customers when the content says so
+
+
+def why_chosen(evidence: Evidence | None) -> str | None:
+    """Why a column was chosen for a role, in words (None: nothing was found for it)."""
+    if evidence is None:
+        return None
+    if evidence.kind == "name":
+        return t("data.why_name", column=evidence.column, words=evidence.detail)
+    return t("data.why_values", column=evidence.column, examples=evidence.detail)
+
+
+def status_candidates(inspection: FileInspection) -> str:
+    """The columns of a customer list whose name or values suggest a status, for the message that
+    asks for one; the file's columns when none does."""
+    found = [
+        header
+        for position, header in enumerate(inspection.headers)
+        if looks_like_status([str(row[position] or "") for row in inspection.preview], named=True)
+    ]
+    return ", ".join(f"“{header}”" for header in found) or t("data.no_status_none")
 
 
 def read_as(prepared: PreparedFile, rows: int) -> str:
@@ -181,13 +203,21 @@ for table, label, roles in (
                 prepared = prepare_upload(upload.getvalue(), upload.name, workspace.upload_dir, **options)
             else:
                 prepared = prepare_server_file(picked.removeprefix("server:"), workspace.upload_dir, **options)
-            pending[table] = PendingFile(file_id, prepared, workspace.inspect_file(prepared, table))
+            inspection = workspace.inspect_file(prepared, table)
+            # The content decides: a customer list chosen as the orders file is loaded as one.
+            loaded_as = inspection.table_guess if table == "orders" else table
+            if loaded_as != table:
+                inspection = workspace.inspect_file(prepared, loaded_as)
+            pending[table] = PendingFile(file_id, prepared, inspection, loaded_as)
         current = pending[table]
     except ImportProblem as problem:
         pending.pop(table, None)
         st.error(t("data.problem", problem=problem))
         continue
     prepared, inspection = current.prepared, current.inspection
+    if current.table != table:
+        st.info(t("data.loaded_as_customers", file=prepared.name))
+        table, roles = current.table, CUSTOMER_COLUMNS
     with st.expander(t("data.mapping", file=prepared.name), expanded=True):
         st.caption(read_as(prepared, inspection.rows))
         if prepared.format != "parquet":
@@ -214,10 +244,21 @@ for table, label, roles in (
                     options,
                     index=options.index(inspection.mapping[role]) if role in inspection.mapping else 0,
                     format_func=lambda column: column or t("data.role_none"),
+                    help=why_chosen(inspection.evidence.get(role)),
                     key=f"data_map_{table}_{role}_{file_id}",
                 )
             if choice:
                 mapping[role] = str(choice)
+        by_values = [e for e in inspection.evidence.values() if e.kind == "values" and mapping.get(e.role) == e.column]
+        if by_values:
+            st.caption(
+                t(
+                    "data.roles_from_values",
+                    roles="; ".join(f"{t(f'role.{e.role}')} ← “{e.column}” ({e.detail})" for e in by_values),
+                )
+            )
+        if table == "customers" and not {"status", "churn_date"} & mapping.keys():
+            st.warning(t("data.no_status", statuses=status_candidates(inspection)))
         unmapped = [header for header in inspection.headers if header not in mapping.values()]
         extra_columns = st.multiselect(
             t("data.extra_columns"),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from churn.charts import churn_rate_trend
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
 from churn.metrics import LossTotals, change, last_complete_periods
-from churn.ui import current_settings, session_workspace, show_query_error
+from churn.ui import (
+    current_settings,
+    explain_missing_churn,
+    session_workspace,
+    show_loss_summary,
+    show_query_error,
+)
 
 workspace = session_workspace()
 settings = current_settings()
@@ -41,8 +45,22 @@ if int(status["customers"]) == 0:
     st.info(t("overview.no_data", as_of=settings.as_of.isoformat()))
     st.stop()
 current, previous = last_complete_periods(periods)
-if current is None:
-    st.info(t("overview.no_complete_period", grain=grain_name))
+if explain_missing_churn(workspace, settings) or current is None:
+    # What the data can tell without a churn rate.
+    st.caption(t("overview.short_caption", as_of=settings.as_of.isoformat()))
+    held = st.columns(4)
+    held[0].metric(t("overview.customers"), format_int(status["customers"]), border=True)
+    if dataset.orders is not None:
+        held[1].metric(t("overview.orders"), format_int(dataset.orders), border=True)
+    else:
+        held[1].metric(t("overview.order_lines"), format_int(dataset.order_lines), border=True)
+    held[2].metric(
+        t("overview.revenue"),
+        format_money(status["revenue"]),
+        help=t("overview.revenue_help", as_of=settings.as_of.isoformat()),
+        border=True,
+    )
+    held[3].metric(t("overview.active"), format_int(status["active_customers"]), border=True)
     st.stop()
 
 period_label = format_period(current.period_start, settings.grain)
@@ -149,28 +167,10 @@ st.caption(
         grain=grain_name,
     )
 )
-loss_from, loss_until = settings.loss_window(dataset.first_date)
 totals = LossTotals.from_losses(
     workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date))
 )
-st.caption(
-    t(
-        "measure.summary",
-        loss_from=loss_from,
-        loss_to=loss_until - timedelta(days=1),
-        events=format_int(totals.churn_events),
-        churned=format_int(totals.churned_customers),
-        lost_now=format_int(totals.lost_now),
-        as_of=settings.as_of.isoformat(),
-    ),
-    help=" ".join(
-        [
-            t("measure.churn_events_help"),
-            t("measure.churned_customers_help"),
-            t("measure.lost_now_help", as_of=settings.as_of.isoformat()),
-        ]
-    ),
-)
+show_loss_summary(dataset, settings, totals)
 st.plotly_chart(churn_rate_trend(periods, settings.grain), config={"displaylogo": False})
 if periods["is_warm_up"].any():
     st.caption(t("overview.warm_up_note", window=settings.window_days))

@@ -12,7 +12,7 @@ from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
 from churn.metrics import last_complete_periods, losses_by, losses_by_segment
 from churn.tiers import TIER_ORDER, TIERS, default_migration_windows, migration_matrix
-from churn.ui import current_settings, session_workspace, show_query_error
+from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
 
 workspace = session_workspace()
 settings = current_settings()
@@ -24,7 +24,7 @@ grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("tiers.title"))
 try:
-    summary = workspace.cached_query("tier_summary")
+    summary = workspace.cached_query("tier_summary", settings.filter_params())
 except QueryError as error:
     show_query_error(error)
     st.stop()
@@ -131,9 +131,8 @@ except QueryError as error:
 periods = periods.sort_values("segment", kind="stable", key=lambda segment: segment.map(TIER_ORDER))
 last, _ = last_complete_periods(periods[periods["segment"] == periods["segment"].iloc[0]])
 last_label = format_period(last.period_start, settings.grain) if last else "–"
-if last is None:
-    # Too little history for a complete period: no empty chart, say what to do.
-    st.info(t("overview.no_complete_period", grain=grain_name))
+if explain_missing_churn(workspace, settings) or last is None:
+    last = None  # too little history for a measured period: no empty chart, the message says what to do
 else:
     st.plotly_chart(
         churn_rate_by_segment(periods, settings.grain, t("tiers.churn_chart_title", grain=grain_name), TIER_COLOURS),

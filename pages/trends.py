@@ -22,7 +22,7 @@ from churn.facts import sensitivity_windows
 from churn.i18n import format_int, format_money, format_percent, format_period, t
 from churn.metrics import last_complete_periods, losses_by, losses_by_segment
 from churn.tiers import TIERS
-from churn.ui import current_settings, session_workspace, show_query_error
+from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
 
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -52,8 +52,7 @@ except QueryError as error:
     show_query_error(error)
     st.stop()
 last, _ = last_complete_periods(periods)
-if last is None:
-    st.info(t("trends.no_periods", grain=grain_name))
+if explain_missing_churn(workspace, settings) or last is None:
     st.stop()
 last_label = format_period(last.period_start, settings.grain)
 

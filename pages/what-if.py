@@ -12,7 +12,7 @@ from churn.causes import CAUSES
 from churn.charts import scenario_comparison, scenario_lines
 from churn.i18n import format_int, format_money, format_percent, t
 from churn.tiers import TIERS
-from churn.ui import current_settings, session_workspace
+from churn.ui import current_settings, explain_missing_churn, session_workspace
 from churn.whatif import (
     LEVER_LIMITS,
     Levers,
@@ -38,9 +38,14 @@ basis_name = t("basis.margin" if workspace.has_costs() else "basis.revenue").low
 st.title(t("whatif.title"))
 st.caption(t("whatif.caption", grain=grain_name, basis=basis_name, as_of=settings.as_of.isoformat()))
 
+if explain_missing_churn(workspace, settings):
+    st.stop()  # the projection starts from observed churn: none yet
 tiers, use_margin = baseline_for(workspace, settings)
 if not tiers:
-    st.info(t("whatif.no_data"))
+    if dataset.first_date is None:
+        st.info(t("whatif.no_data"))
+    elif not explain_missing_churn(workspace, settings):
+        st.info(t("whatif.no_recent_period", grain=grain_name, as_of=settings.as_of.isoformat()))
     st.stop()
 
 st.subheader(t("whatif.baseline_title"))

@@ -4,8 +4,8 @@
 -- here; their returns stay in the orders (and the dataset's revenue).
 -- Customers with orders get their status from their spells. A dataset with no orders at all
 -- (a customers file alone) gets one row per listed customer instead: lost when it has a churn
--- date on or before the as-of date or a status such as churned / lost / 流失; its revenue is
--- the file's total revenue.
+-- date on or before the as-of date or a status that says so (status_words); its revenue is the
+-- file's total revenue.
 -- Parameters: $as_of (date).
 with
 
@@ -87,6 +87,20 @@ spell_summary as (
     group by customer_id
 ),
 
+-- A status says lost in words (churned, cancelled, 流失 … in status_words), or, in a column of
+-- yes/no flags only (a churn flag: "Churn: Yes", "Exited: 1"), with yes.
+listed_statuses as (
+    select customers.*, status_words.meaning as status_meaning
+    from customers
+    left join status_words on status_words.word = lower(trim(customers.status))
+),
+
+status_column as (
+    select coalesce(bool_and(coalesce(status_meaning in ('yes', 'no'), false)), false) as is_flag
+    from listed_statuses
+    where status is not null
+),
+
 customer_attributes as (
     select
         customer_id,
@@ -95,10 +109,11 @@ customer_attributes as (
         any_value(churn_reason) as churn_reason,
         any_value(churn_category) as churn_category,
         max(churn_date) filter (where churn_date <= $as_of::date) as listed_churn_date,
-        bool_or(lower(trim(status)) in ('churned', 'lost', 'inactive', 'closed', 'cancelled', '流失', '已流失'))
-            as is_listed_as_lost,
+        bool_or(
+            status_meaning = 'lost' or (status_meaning = 'yes' and (select is_flag from status_column))
+        ) as is_listed_as_lost,
         any_value(total_revenue) as total_revenue
-    from customers
+    from listed_statuses
     group by customer_id
 ),
 

@@ -1,7 +1,9 @@
 -- tier_summary: the pyramid. Per tier: customers and their share, revenue / margin / value
 -- (the tier basis) and their shares, average and median value per customer, the average
--- lifetime revenue, and how many of the tier's customers are active or lost at the as-of date.
--- Built on customer_tiers and customer_facts.
+-- lifetime revenue, and how many of the tier's customers are active or lost now (at the as-of
+-- date). Tiers rank every customer; the figures count the customers kept by the filters ($tiers,
+-- $filter_dimension, $filter_values), so that lost now adds up to the same total as elsewhere.
+-- Built on customer_tiers, customer_facts and filter_groups.
 with
 
 tiers as (
@@ -10,10 +12,16 @@ tiers as (
 
 status as (
     select
-        customer_id,
-        revenue as lifetime_revenue,
-        not is_active as is_lost
+        customer_facts.customer_id,
+        customer_facts.revenue as lifetime_revenue,
+        not customer_facts.is_active as is_lost
     from customer_facts
+    join filter_groups using (filter_group_id)
+    where is_kept(
+            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
+            filter_groups.segment, filter_groups.extra,
+            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
+        )
 ),
 
 per_tier as (

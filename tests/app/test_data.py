@@ -168,3 +168,73 @@ def test_an_unmapped_column_becomes_a_sidebar_filter() -> None:
     assert not at.exception
     at.switch_page("pages/overview.py").run()
     assert not at.exception
+
+
+def test_a_crm_customer_list_shows_churn_by_cause_without_any_mapping() -> None:
+    # The telco export, chosen as the orders file: its content says it is a list of customers, and
+    # "Customer Status" (Churned / Stayed / Joined) is read as the status without help. Of its 20
+    # customers 6 churned: competitor 2 (0004, 0023), dissatisfaction 3 (0011 and 0013 by their
+    # reason, 0024 "Attitude of support person"), unknown 1 (0022 "Don't know").
+    from pathlib import Path
+
+    telco = (Path(__file__).resolve().parents[1] / "data" / "import" / "telco_customers.csv").read_bytes()
+    at = open_data()
+    at.file_uploader(key="data_upload_orders_0").upload("telco.csv", telco, "text/csv").run()
+    assert not at.exception
+    assert "telco.csv is a list of customers" in at.info[0].value
+    status = at.selectbox(key=next(k for k in _keys(at) if k.startswith("data_map_customers_status")))
+    assert status.value == "Customer Status"
+    assert not at.warning  # a status is mapped: nothing to ask
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert "Dataset in use: dataset 1 (customer list)" in [s.value for s in at.subheader]
+    at.switch_page("pages/causes.py").run()
+    assert not at.exception
+    shown = {metric.label: metric.value for metric in at.metric}
+    # 6 churned customers: dissatisfaction 3 of 6, competitor 2, unknown 1.
+    assert shown["Dissatisfaction"] == "50.0%"
+    assert shown["Competitor"] == "33.3%"
+    assert shown["Silent churn (unknown)"] == "16.7%"
+
+
+def test_a_customer_list_without_a_status_asks_for_one() -> None:
+    at = open_data()
+    data = b"customer,Region,Total Revenue\nA,North,100\nB,South,80\n"
+    at.file_uploader(key="data_upload_customers_0").upload("crm.csv", data, "text/csv").run()
+    assert not at.exception
+    assert "Nobody on this list can be counted as lost without a status" in at.warning[0].value
+
+
+def test_a_nine_day_export_shows_what_it_can_and_says_what_is_missing() -> None:
+    # An online-retail order-line export of 9 days (2010-12-01 to 2010-12-09): 28 lines, 22 invoices,
+    # 15 customers who bought (14527 only has a cancelled invoice: a return, no purchase).
+    from pathlib import Path
+
+    nine_days = (Path(__file__).resolve().parents[1] / "data" / "import" / "nine_days.csv").read_bytes()
+    at = open_data()
+    at.file_uploader(key="data_upload_orders_0").upload("retail.csv", nine_days, "text/csv").run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    # Revenue: the 28 lines net 2,250.51; without the -27.50 of 14527, who bought nothing: 2,278.01.
+    assert metrics(at) == {
+        "Customers": "15",
+        "Orders": "22",
+        "Revenue of these customers": "2,278",
+        "Active customers": "15",
+    }
+    # W is 30 (the smallest suggestion): lost after 30 silent days, then a full month: Dec 31 + 1
+    # month = Feb 1 2011, 62 days from Dec 1.
+    assert at.info[0].value.startswith("The orders cover 9 days (2010-12-01 to 2010-12-09).")
+    assert "62 days of history. Load a longer history" in at.info[0].value
+    for page in ("trends", "causes", "what-if"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+        assert "Load a longer history" in at.info[0].value, page
+    at.switch_page("pages/tiers.py").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= 1  # the pyramid needs no history
+    assert any("Load a longer history" in info.value for info in at.info)
+    at.switch_page("pages/lifetime-value.py").run()
+    assert not at.exception

@@ -97,9 +97,14 @@ def test_grain_change_uses_last_complete_quarter() -> None:
 
 
 def test_as_of_before_any_complete_period_explains_itself() -> None:
+    # The demo starts on 2023-01-01 with W = 60: the first month measured is April 2023 (March
+    # starts before Jan 1 + 60 = Mar 2), complete on 2023-04-30.
     at = new_app({"as_of": "2023-01-20"})
     assert not at.exception
-    assert "no complete month" in at.info[0].value
+    assert at.info[0].value.startswith("On 2023-01-20 no month can be measured yet")
+    assert "Choose an as-of date on or after 2023-04-30" in at.info[0].value
+    # What the data holds by then is still shown: 535 customers bought up to Jan 20.
+    assert metrics(at)["Customers"] == "535"
 
 
 def test_every_page_file_renders() -> None:

@@ -184,3 +184,25 @@ def test_sessions_uploading_at_the_same_time_never_see_each_other(browser, app_u
         first.close()
         second.close()
         third.close()
+
+
+def test_a_crm_customer_list_shows_churn_by_cause_without_mapping(page: Page, app_url: str) -> None:
+    from pathlib import Path
+
+    telco = Path(__file__).resolve().parents[1] / "data" / "import" / "telco_customers.csv"
+    page.goto(f"{app_url}/data")
+    wait_until_rendered(page, 0)
+    uploader = page.locator('[data-testid="stFileUploader"]').first  # the orders file: the content decides
+    uploader.locator('input[type="file"]').set_input_files(str(telco))
+    expect(page.get_by_text("telco_customers.csv is a list of customers")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("combobox", name="Status", exact=True)).to_have_value("Customer Status")
+    page.get_by_role("button", name="Load dataset").click()
+    expect(page.get_by_text("Dataset in use: dataset 1 (customer list)")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Churn causes").click()
+    wait_until_rendered(page, 2)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    competitor = page.locator('[data-testid="stMetric"]', has_text="Competitor").locator(
+        '[data-testid="stMetricValue"]'
+    )
+    expect(competitor).to_have_text("33.3%")
+    screenshot(page, "causes-of-a-crm-list")

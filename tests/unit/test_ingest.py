@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from churn.db import open_connection
-from churn.ingest import ImportProblem, create_canonical_tables, detect_roles, inspect_file, load_file
+from churn.ingest import ImportProblem, create_canonical_tables, inspect_file, load_file
+from churn.roles import detect
 
 
 def load(tmp_path: Path, text: str, table: str = "orders"):
@@ -19,12 +20,12 @@ def load(tmp_path: Path, text: str, table: str = "orders"):
 
 
 def test_roles_from_english_and_chinese_headers() -> None:
-    assert detect_roles(["Customer ID", "Order Date", "Sales"], "orders") == {
+    assert detect(["Customer ID", "Order Date", "Sales"], [], "orders").mapping == {
         "customer_id": "Customer ID",
         "order_date": "Order Date",
         "amount": "Sales",
     }
-    assert detect_roles(["客户编号", "订单日期", "实付金额", "地区"], "orders") == {
+    assert detect(["客户编号", "订单日期", "实付金额", "地区"], [], "orders").mapping == {
         "customer_id": "客户编号",
         "order_date": "订单日期",
         "amount": "实付金额",
@@ -127,3 +128,26 @@ def test_parquet_by_content_and_amount_from_quantity_times_price(tmp_path: Path)
     result = load_file(con, prepared, "orders")
     assert (result.rows_loaded, result.file) == (1, "export.csv")
     assert con.execute("select customer_id, amount from orders").fetchall() == [("007", 7.5)]  # 3 x 2.5
+
+
+def test_a_customer_list_says_who_is_lost_in_words_or_with_a_churn_flag(tmp_path: Path) -> None:
+    from datetime import date
+
+    from churn.workspace import Workspace
+
+    for name, text, lost in (
+        # Words: Churned and 流失 are lost; Stayed, Joined and 在网 are not.
+        ("words.csv", "Customer ID,Customer Status\nA,Churned\nB,Stayed\nC,Joined\nD,流失\nE,在网\n", 2),
+        # A churn flag: Yes is lost (in a column of yes/no only).
+        ("flag.csv", "customer,Churn\nA,Yes\nB,No\nC,No\n", 1),
+        ("ones.csv", "customer,Exited\nA,1\nB,0\nC,1\nD,0\n", 2),
+    ):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        workspace = Workspace(open_connection([tmp_path]))
+        create_canonical_tables(workspace.con)
+        workspace.set_dataset(name, [load_file(workspace.con, path, "customers")])
+        workspace.ensure_facts(date(2025, 6, 30), 90)
+        status = workspace.query("customer_status", {"tiers": [], "filter_dimension": "region", "filter_values": []})
+        assert int(status.iloc[0]["lost_now"]) == lost, name
+        workspace.close()

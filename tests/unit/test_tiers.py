@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from churn.db import open_connection
-from churn.facts import build_facts, build_order_days, build_tiers
+from churn.facts import build_facts, build_filter_groups, build_order_days, build_tiers
 from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule, TierRuleError
 from churn.workspace import Workspace
@@ -125,7 +125,7 @@ def test_gini_on_known_distributions(tmp_path: Path) -> None:
 def test_tiny_fixture_pyramid(tiny: Workspace) -> None:
     # Revenue to 2024-06-30: A 300, J 270, C 210, E 180, F 150, I 120, H 80, D 60, B 50, K 40, G 25.
     # n = 11: platinum ceil(0.11) = 1 (A), gold ceil(0.55) = 1 (none), iron ceil(2.2) = 3 (J, C).
-    summary = tiny.query("tier_summary").set_index("tier")
+    summary = tiny.query("tier_summary", NO_FILTERS).set_index("tier")
     assert list(summary.index) == ["platinum", "iron", "lead"]
     assert summary.loc["platinum", "customers"] == 1 and summary.loc["platinum", "revenue"] == 300
     assert summary.loc["iron", "customers"] == 2 and summary.loc["iron", "revenue"] == 270 + 210
@@ -217,8 +217,9 @@ def test_customers_file_alone_is_ranked_by_total_revenue(tmp_path: Path) -> None
     build_tiers(con, AS_OF, TierRule((40, 0, 0, 60)))
     rows = con.execute("select customer_id, tier, value from customer_tiers order by value_rank").fetchall()
     assert rows == [("Z", "platinum", 900), ("X", "platinum", 500), ("Y", "lead", 100)]  # ceil(1.2) = 2
+    build_filter_groups(con, 90)
     workspace = Workspace(con)
-    summary = workspace.query("tier_summary").set_index("tier")
+    summary = workspace.query("tier_summary", NO_FILTERS).set_index("tier")
     assert summary.loc["lead", "lost_customers"] == 1  # Y's status says churned
     assert summary.loc["platinum", "lost_customers"] == 0
 
