@@ -5,11 +5,11 @@ that every query a page names is run here for that page."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 
 from churn.facts import sensitivity_windows
 from churn.settings import Settings
+from churn.value import monthly_rate, value_by_tier
 from churn.whatif import Levers, baseline_for, compare
 from churn.workspace import Workspace
 
@@ -64,12 +64,10 @@ def lifetime_value(workspace: Workspace, settings: Settings, first: date) -> Non
     workspace.query("value_distribution", {"dimension": "tier", **settings.filter_params()})
     workspace.query("formula_ltv_from_customers", {"monthly_discount": 0.01})
     workspace.cached_query("first_order_vs_lifetime", {"as_of": settings.as_of})
-    _, models = workspace.clv_models(settings.as_of)
-    if not isinstance(models, str):
-        workspace.clv_predictions(settings.as_of, 12, 0.008)
+    checked, _, _ = value_by_tier(workspace, settings, 12, 0.10)
     workspace.query("active_customer_profiles", settings.filter_params())
-    workspace.cached_query("customer_tier_assignment")
-    baseline_for(workspace, replace(settings, grain="month"))
+    if checked.models is not None:
+        workspace.clv_predictions(settings.as_of, 12, monthly_rate(0.10))
 
 
 def what_if(workspace: Workspace, settings: Settings, first: date) -> None:

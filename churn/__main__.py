@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--reason-map", type=Path, help="reason -> cause corrections: CSV with columns reason, category, cause"
     )
+    report.add_argument(
+        "--holdout-weeks",
+        type=int,
+        help="weeks held out to check the purchase model (default: the last quarter of the history)",
+    )
     return parser
 
 
@@ -156,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             workspace.set_reason_overrides(read_reason_map(args.reason_map))
         settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang, tier_rule=rule)
         scenario = read_scenario(args.scenario) if args.scenario else None
-        report = build_report(workspace, settings, scenario)
+        if args.holdout_weeks is not None and args.holdout_weeks < 1:
+            raise ValueError("--holdout-weeks must be 1 or more.")
+        report = build_report(workspace, settings, scenario, args.holdout_weeks)
     except (ImportProblem, QueryError, TierRuleError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

@@ -664,7 +664,36 @@ def value_boxes(distribution: pd.DataFrame, title: str, labels: dict[str, str]) 
             )
         )
     style(figure, title, height=400)
-    figure.update_yaxes(type="log", tickformat=",.0f", title="")
+    # A log scale shows tiers of very different value together, but cannot show zero or less.
+    if (distribution["p10"] > 0).all():
+        figure.update_yaxes(type="log", tickformat="~s", title=t("chart.log_scale"), dtick=1)
+    else:
+        figure.update_yaxes(tickformat=",.0f", title="")
+    return figure
+
+
+def tracking_chart(tracking: pd.DataFrame, title: str) -> go.Figure:
+    """The holdout check of the purchase model: cumulative repeat purchases week by week after the
+    calibration end, as they happened and as the model expected them."""
+    figure = go.Figure()
+    for column, name, colour, dash in (
+        ("actual", t("chart.actual_purchases"), SECONDARY, "solid"),
+        ("predicted", t("chart.predicted_purchases"), PRIMARY, "dash"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=tracking["week"],
+                y=tracking[column],
+                name=name,
+                mode="lines",
+                line={"color": colour, "dash": dash, "width": 3},
+                hovertemplate=t("chart.hover_tracking", name=name) + "<extra></extra>",
+            )
+        )
+    style(figure, title, height=360)
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0})
+    figure.update_xaxes(title=t("chart.weeks_after_calibration"))
+    figure.update_yaxes(title=t("chart.cumulative_repeat_purchases"), rangemode="tozero", tickformat=",.0f")
     return figure
 
 

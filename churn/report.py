@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from churn.clv import WEEK_DAYS, FitError, predict_customers
 from churn.i18n import format_period, set_language, t
 from churn.metrics import LossTotals, losses_by
 from churn.settings import Settings
 from churn.tiers import TIERS
+from churn.value import monthly_rate, value_by_tier
 from churn.whatif import Levers, baseline_for, compare, comparison_summary, retained_customer_value
 from churn.workspace import Workspace
 
@@ -51,9 +51,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
-def build_report(workspace: Workspace, settings: Settings, scenario: Levers | None = None) -> dict[str, Any]:
+def build_report(
+    workspace: Workspace, settings: Settings, scenario: Levers | None = None, holdout_weeks: int | None = None
+) -> dict[str, Any]:
     """Build the report for the workspace's dataset under ``settings`` (with a what-if
-    comparison when ``scenario`` is given)."""
+    comparison when ``scenario`` is given; the purchase model checked on ``holdout_weeks``,
+    default the last quarter of the history)."""
     dataset = workspace.dataset
     if dataset is None:
         raise ValueError("No dataset is loaded.")
@@ -108,7 +111,7 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
         report["churn"] = {**_loss_totals(losses), "periods": []}
         report["causes"] = _causes_section(workspace, settings)
         report["tiers"] = _tiers_section(workspace, settings, None)
-        report["ltv"] = _ltv_section(workspace, settings)
+        report["ltv"] = _ltv_section(workspace, settings, holdout_weeks)
         return report
     periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
     columns = [
@@ -166,22 +169,23 @@ def build_report(workspace: Workspace, settings: Settings, scenario: Levers | No
     }
     report["causes"] = _causes_section(workspace, settings)
     report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)
-    report["ltv"] = _ltv_section(workspace, settings)
+    report["ltv"] = _ltv_section(workspace, settings, holdout_weeks)
     if scenario is not None:
         report["whatif"] = _whatif_section(workspace, settings, scenario)
     return report
 
 
-def _ltv_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
-    """BG/NBD and Gamma-Gamma fitted on the orders up to the as-of date (time in weeks, as in the
-    paper), and per tier: the model's discounted 12-month revenue, and the simple formula
-    LTV = m · r / (1 + d − r) with the tier's monthly revenue per customer m and retention r."""
+def _ltv_section(workspace: Workspace, settings: Settings, holdout_weeks: int | None) -> dict[str, Any]:
+    """Lifetime value per tier over 12 months at 10% a year (churn.value): the purchase model's
+    predicted revenue when it passed its checks (``model_status`` ok; else the reason and a
+    ``model_note``), the holdout ``validation``, the value of one retained customer (retention
+    formula) and the classic formula; BG/NBD (time in weeks, as in the paper) and Gamma-Gamma."""
     section: dict[str, Any] = {"time_unit": "week", "horizon_months": 12, "annual_discount_rate": 0.10}
-    monthly_discount = 1.1 ** (1 / 12) - 1
     if workspace.dataset is not None and workspace.dataset.first_date is None:
-        # A customers file alone: no purchase model, the simple formula from tenure and status.
-        formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": monthly_discount})
-        section["error"] = "The purchase model needs transactions with dates."
+        # A customers file alone: no purchase model, the classic formula from tenure and status.
+        formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": monthly_rate(0.10)})
+        section["model_status"] = "no_purchase_dates"
+        section["model_note"] = section["error"] = "The purchase model needs transactions with dates."
         section["by_tier"] = [
             {
                 "tier": row["tier"],
@@ -193,47 +197,49 @@ def _ltv_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
             for row in formula.to_dict("records")
         ]
         return section
-    summary = workspace.query("clv_summary", {"calibration_end": settings.as_of, "unit_days": WEEK_DAYS})
-    try:
-        bgnbd, spend, customers = predict_customers(summary, 12, 0.10)
-    except FitError as problem:
-        section["error"] = str(problem)
-        return section
-    section["bgnbd"] = {k: getattr(bgnbd, k) for k in ("r", "alpha", "a", "b", "log_likelihood")}
-    used = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
-    section["gamma_gamma"] = {
-        "p": spend.p,
-        "q": spend.q,
-        "v": spend.v,
-        "log_likelihood": spend.log_likelihood,
-        "customers_used": used,
-        "customers_excluded": int(len(summary) - used),
-    }
-    tiers = workspace.query("customer_tier_assignment")
-    joined = customers.merge(tiers, on="customer_id", how="left")
-    monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
-    by_tier = []
-    for tier in TIERS:
-        rows = joined[joined["tier"] == tier]
-        if rows.empty:
-            continue
-        base = monthly_tiers.get(tier)
-        retention = 1 - base.churn_rate if base else None
-        formula = (
-            base.revenue_per_customer * retention / (1 + monthly_discount - retention) if base and retention else None
-        )
-        by_tier.append(
-            {
-                "tier": tier,
-                "customers": len(rows),
-                "average_probability_alive": float(rows["probability_alive"].mean()),
-                "average_predicted_value": float(rows["predicted_value"].mean()),
-                "average_first_purchase": float(rows["first_purchase_value"].mean()),
-                "monthly_retention_rate": retention,
-                "simple_formula_ltv": formula,
-            }
-        )
-    section["by_tier"] = by_tier
+    checked, values, use_margin = value_by_tier(workspace, settings, 12, 0.10, holdout_weeks)
+    section["model_status"] = checked.status
+    section["model_note"] = checked.note
+    section["value_basis"] = "margin" if use_margin else "revenue"
+    if checked.validation is not None:
+        validation = checked.validation
+        section["validation"] = {
+            "calibration_end": validation.calibration_end.isoformat(),
+            "holdout_weeks": validation.holdout_weeks,
+            "predicted_repeat_purchases": round(validation.predicted_repeat_purchases, 1),
+            "actual_repeat_purchases": validation.actual_repeat_purchases,
+        }
+    if checked.models is not None:
+        bgnbd, spend = checked.models
+        section["bgnbd"] = {k: getattr(bgnbd, k) for k in ("r", "alpha", "a", "b", "log_likelihood")}
+        summary = checked.summary
+        used = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
+        section["gamma_gamma"] = {
+            "p": spend.p,
+            "q": spend.q,
+            "v": spend.v,
+            "log_likelihood": spend.log_likelihood,
+            "customers_used": used,
+            "customers_excluded": int(len(summary) - used),
+        }
+    else:
+        section["error"] = checked.note
+    first = checked.summary.merge(workspace.query("customer_tier_assignment"), on="customer_id")
+    first_purchase = first.groupby("tier")["first_purchase_value"].mean()
+    section["by_tier"] = [
+        {
+            "tier": row["tier"],
+            "customers": int(row["customers"]),
+            "average_probability_alive": _plain(row["probability_alive"]),
+            "average_predicted_value": _plain(row["predicted_revenue"]),
+            "retained_customer_value": _plain(row["retained_value"]),
+            "value_per_month": _plain(row["value_per_month"]),
+            "monthly_retention_rate": _plain(row["monthly_retention"]),
+            "simple_formula_ltv": _plain(row["classic_value"]),
+            "average_first_purchase": _plain(first_purchase.get(row["tier"])),
+        }
+        for row in values.to_dict("records")
+    ]
     return section
 
 
@@ -243,6 +249,7 @@ def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) 
     if not tiers:
         return {"error": "The what-if needs order dates and a complete period in the last 12 months."}
     comparison = compare(tiers, scenario, settings.grain)[0]
+    monthly = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
     return {
         "levers": asdict(scenario),
         "value_basis": "margin" if use_margin else "revenue",
@@ -256,7 +263,11 @@ def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) 
                 "new_per_period": tier.new_per_period,
                 "won_back_per_period": tier.won_back_per_period,
                 "value_per_customer": tier.value_per_customer,
-                "retained_customer_value": retained_customer_value(tier, scenario, settings.grain),
+                "retained_customer_value": retained_customer_value(
+                    monthly[tier.tier], scenario.horizon_years * 12, scenario.discount_rate
+                )
+                if tier.tier in monthly
+                else None,
             }
             for tier in tiers
         ],

@@ -24,7 +24,6 @@ import base64
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import timedelta
 from itertools import pairwise
 
 import pandas as pd
@@ -204,16 +203,19 @@ def baseline_for(workspace: Workspace, settings: Settings) -> tuple[list[TierBas
     dataset = workspace.dataset
     if dataset is None or dataset.first_date is None:
         return [], use_margin
-    baseline = workspace.cached_query("whatif_baseline", {"as_of": settings.as_of, "grain": settings.grain})
+    baseline = workspace.cached_query(
+        "whatif_baseline", {"as_of": settings.as_of, "grain": settings.grain, "window_days": settings.window_days}
+    )
     if baseline.empty or baseline["periods_observed"].max() == 0:
         return [], use_margin
-    # The churn events of the same 365 days by tier and cause: what splits each tier's rate.
+    # The churn events of the same measured periods by tier and cause: what splits each tier's rate.
+    first = baseline.iloc[0]
     losses = workspace.cached_query(
         "losses_by_cause_and_segment",
         {
             **settings.loss_params(dataset.first_date, "tier"),
-            "loss_from": settings.as_of - timedelta(days=364),
-            "loss_until": settings.as_of + timedelta(days=1),
+            "loss_from": pd.Timestamp(first["window_start"]).date(),
+            "loss_until": pd.Timestamp(first["window_end"]).date(),
         },
     )
     causes = losses[["cause", "segment", "churn_events"]].rename(columns={"churn_events": "customers"})
@@ -347,11 +349,24 @@ def compare(
     return comparison, base, scenario
 
 
-def retained_customer_value(tier: TierBaseline, levers: Levers, grain: str = "month") -> float:
-    """Discounted value over the horizon of one more customer kept in this tier, churning at the
-    tier's (scenario) rate: Σ_k m × (1 − r)^(k−1) / (1 + d)^(k / periods per year)."""
-    one = replace(tier, customers=1.0, new_per_period=0.0, won_back_per_period=0.0)
-    return float(project([one], replace(levers, move_up_share=0.0), grain)["discounted_value"].sum())
+def retained_customer_value(monthly: TierBaseline, months: int, annual_discount: float) -> float:
+    """The value of one retained customer of a tier over ``months`` (the retention formula): one
+    more customer kept today brings m each month they stay and stays each month with the tier's
+    monthly retention, discounted monthly at ``annual_discount`` a year:
+        Σ_{k=1..months} m × (1 − c)^(k−1) / (1 + d)^(k/12)
+    with m the tier's value (margin, or revenue without costs) per customer-month and c its monthly
+    churn rate (``monthly`` is the tier's baseline by month). The lifetime-value page and the
+    what-if page both show this figure under this name."""
+    value, churn = monthly.value_per_customer, monthly.churn_rate
+    return float(sum(value * (1 - churn) ** (k - 1) / (1 + annual_discount) ** (k / 12) for k in range(1, months + 1)))
+
+
+def classic_lifetime_value(value_per_month: float, monthly_retention: float, monthly_discount: float) -> float | None:
+    """The textbook formula LTV = m · r / (1 + d − r) (no horizon: the customer may stay for ever;
+    each month they must first be retained to pay m), or None when r is not below 1 + d."""
+    if monthly_retention >= 1 + monthly_discount:
+        return None
+    return value_per_month * monthly_retention / (1 + monthly_discount - monthly_retention)
 
 
 def zero_defection(tiers: list[TierBaseline], levers: Levers, tier: str | None, grain: str = "month") -> Comparison:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from churn.causes import apply_overrides, reason_table, write_reason_map
-from churn.clv import BGNBD, WEEK_DAYS, FitError, GammaGamma, fit_models, predict
+from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
 from churn.db import DATA_DIR, QueryError, build_table, open_connection, run_query
 from churn.facts import (
     WindowSuggestion,
@@ -125,7 +125,7 @@ class Workspace:
         # On-demand tables (ON_DEMAND_TABLES) and what they were built for.
         self._on_demand: dict[str, tuple[object, ...]] = {}
         self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
-        self._models: dict[tuple[object, ...], tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]] = {}
+        self._models: dict[tuple[object, ...], LifetimeModels] = {}
         # The latest per-customer predictions and what they were made for (a slider moves often).
         self._predictions: tuple[tuple[object, ...], pd.DataFrame] | None = None
 
@@ -388,29 +388,42 @@ class Workspace:
         add_window_flows(self.con, table, window)
         self._window_flows.add(window)
 
-    def clv_models(self, as_of: date) -> tuple[pd.DataFrame, tuple[BGNBD, GammaGamma] | str]:
-        """The clv_summary up to the as-of date and the fitted models (or why they could not be
-        fitted), remembered per dataset and as-of date: a fit takes a moment, the page reruns often."""
-        key = ("clv", as_of)
+    def lifetime_models(self, as_of: date, holdout_weeks: int | None = None) -> LifetimeModels:
+        """The purchase and spend models up to the as-of date, checked first (churn.clv.check):
+        fitted up to a calibration date ``holdout_weeks`` before it (default: the last quarter of
+        the history), compared with the repeat purchases after it, then refitted on the whole
+        history. Remembered per dataset, as-of date and holdout: a fit takes a moment, the page
+        reruns often."""
+        dataset = self.dataset
+        first = dataset.first_date if dataset is not None else None
+        span_days = (as_of - first).days + 1 if first is not None else 0
+        weeks = holdout_weeks or default_holdout_weeks(span_days)
+        key = ("clv", as_of, weeks)
         with self._lock:
             if key not in self._models:
+                calibration_end = as_of - timedelta(days=WEEK_DAYS * weeks)
                 summary = self.query("clv_summary", {"calibration_end": as_of, "unit_days": WEEK_DAYS})
-                try:
-                    self._models[key] = (summary, fit_models(summary))
-                except FitError as problem:
-                    self._models[key] = (summary, str(problem))
+                calibration = self.query("clv_summary", {"calibration_end": calibration_end, "unit_days": WEEK_DAYS})
+                actual = self.query(
+                    "holdout_repeat_purchases", {"calibration_end": calibration_end, "holdout_weeks": weeks}
+                )
+                median_gap = self.window_suggestion(as_of).median_gap_days if first is not None else None
+                self._models[key] = check(summary, calibration, actual, calibration_end, span_days, median_gap)
             return self._models[key]
 
-    def clv_predictions(self, as_of: date, horizon_months: int, monthly_discount: float) -> pd.DataFrame:
-        """``churn.clv.predict`` for every customer with the models of ``clv_models`` (which must have
-        been fitted): the same for any filter, so only the latest is kept and a filter change reuses it."""
-        key = (self._facts_key, as_of, horizon_months, monthly_discount)
+    def clv_predictions(
+        self, as_of: date, horizon_months: int, monthly_discount: float, holdout_weeks: int | None = None
+    ) -> pd.DataFrame:
+        """``churn.clv.predict`` for every customer with the models of ``lifetime_models`` (whose
+        status must be ok): the same for any filter, so only the latest is kept and a filter change
+        reuses it."""
+        key = (self._facts_key, as_of, horizon_months, monthly_discount, holdout_weeks)
         with self._lock:
             if self._predictions is None or self._predictions[0] != key:
-                summary, models = self.clv_models(as_of)
-                if isinstance(models, str):
-                    raise ValueError(f"The models could not be fitted: {models}")
-                self._predictions = (key, predict(summary, models, horizon_months, monthly_discount))
+                checked = self.lifetime_models(as_of, holdout_weeks)
+                if checked.models is None:
+                    raise ValueError(f"No predictions: {checked.note}")
+                self._predictions = (key, predict(checked.summary, checked.models, horizon_months, monthly_discount))
             return self._predictions[1]
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -1,5 +1,5 @@
-"""Lifetime value: realised value by group, first order against lifetime, predicted value with
-BG/NBD + Gamma-Gamma next to the simple formula, and the early-warning list."""
+"""Lifetime value: first the answer — what one customer of each tier is worth, how far to trust
+it, and whom to call first — then the model's check, the realised value and the model itself."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from churn.charts import first_order_heatmap, value_boxes
-from churn.clv import early_warning
-from churn.i18n import format_int, format_percent, t
+from churn.charts import first_order_heatmap, tracking_chart, value_boxes
+from churn.clv import LifetimeModels, default_holdout_weeks, early_warning, usual_gaps_days
+from churn.i18n import format_int, format_money, format_percent, t
 from churn.tiers import TIERS
-from churn.ui import current_settings, session_workspace
-from churn.whatif import baseline_for
+from churn.ui import current_settings, explain_missing_churn, session_workspace
+from churn.value import monthly_rate, value_by_tier
 
 SPLITS = ("tier", "cohort", "region", "channel", "all")
 
@@ -23,49 +23,88 @@ dataset = workspace.dataset
 assert dataset is not None
 tier_labels = {tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")} | {"all": t("dimension.all")}
 chart_config = {"displaylogo": False}
+money = st.column_config.NumberColumn(format="localized")
+
+
+def realised_value() -> None:
+    """Revenue (and margin) of every order to date, by group: what customers have been worth."""
+    st.subheader(t("ltv.historical"))
+    split = st.selectbox(t("ltv.split"), SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="ltv_split")
+    distribution = workspace.query("value_distribution", {"dimension": split, **settings.filter_params()})
+    st.plotly_chart(
+        value_boxes(distribution, t("ltv.box_title", dimension=t(f"dimension.{split}").lower()), tier_labels),
+        config=chart_config,
+    )
+    st.caption(t("ltv.box_caption"))
+    comparison = {
+        t("ltv.col_segment"): [tier_labels.get(s, s) for s in distribution["segment"]],
+        t("ltv.col_customers"): distribution["customers"],
+        t("ltv.col_average"): distribution["average_revenue"].round(),
+        t("ltv.col_median"): distribution["median_revenue"].round(),
+        t("ltv.col_total"): distribution["total_revenue"].round(),
+    }
+    if distribution["average_margin"].notna().any():
+        comparison[t("ltv.col_average_margin")] = distribution["average_margin"].round()
+        comparison[t("ltv.col_median_margin")] = distribution["median_margin"].round()
+    st.dataframe(
+        pd.DataFrame(comparison),
+        hide_index=True,
+        column_config={name: money for name in comparison if name != t("ltv.col_segment")},
+    )
+
+
+def trust_sentence(checked: LifetimeModels) -> None:
+    """How far to trust the predictions, in one sentence: the holdout check, or why there are none."""
+    validation = checked.validation
+    if checked.status == "ok" and validation is not None:
+        error = validation.relative_error
+        if error is None or abs(error) < 0.005:
+            how = t("ltv.trust_close")
+        else:
+            how = t("ltv.trust_fewer" if error < 0 else "ltv.trust_more", share=format_percent(abs(error), 0))
+        st.success(
+            t(
+                "ltv.trust_ok",
+                calibration_end=validation.calibration_end.isoformat(),
+                weeks=validation.holdout_weeks,
+                predicted=format_int(validation.predicted_repeat_purchases),
+                actual=format_int(validation.actual_repeat_purchases),
+                how=how,
+            ),
+            icon=":material/verified:",
+        )
+        return
+    values: dict[str, object] = {
+        "span": format_int(checked.details.get("span_days")),
+        "needed": format_int(checked.details.get("needed_days")),
+        "repeat": format_int(int((checked.summary["frequency"] > 0).sum())),
+    }
+    if validation is not None:
+        values |= {
+            "calibration_end": validation.calibration_end.isoformat(),
+            "weeks": validation.holdout_weeks,
+            "predicted": format_int(validation.predicted_repeat_purchases),
+            "actual": format_int(validation.actual_repeat_purchases),
+        }
+    st.info(t(f"ltv.status.{checked.status}", **values) + " " + t("ltv.no_predictions"), icon=":material/block:")
+
 
 st.title(t("ltv.title"))
-st.caption(t("ltv.caption", as_of=settings.as_of.isoformat()))
-
-# Realised value
-st.header(t("ltv.historical"))
-split = st.selectbox(t("ltv.split"), SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="ltv_split")
-distribution = workspace.query("value_distribution", {"dimension": split, **settings.filter_params()})
-st.plotly_chart(
-    value_boxes(distribution, t("ltv.box_title", dimension=t(f"dimension.{split}").lower()), tier_labels),
-    config=chart_config,
-)
-st.caption(t("ltv.box_caption"))
-money = st.column_config.NumberColumn(format="localized")
-comparison = {
-    t("ltv.col_segment"): [tier_labels.get(s, s) for s in distribution["segment"]],
-    t("ltv.col_customers"): distribution["customers"],
-    t("ltv.col_average"): distribution["average_revenue"].round(),
-    t("ltv.col_median"): distribution["median_revenue"].round(),
-    t("ltv.col_total"): distribution["total_revenue"].round(),
-}
-if distribution["average_margin"].notna().any():
-    comparison[t("ltv.col_average_margin")] = distribution["average_margin"].round()
-    comparison[t("ltv.col_median_margin")] = distribution["median_margin"].round()
-st.dataframe(
-    pd.DataFrame(comparison),
-    hide_index=True,
-    column_config={name: money for name in comparison if name != t("ltv.col_segment")},
-)
-
 if dataset.first_date is None:
+    # A customer list alone: no purchase dates, so no purchase model; the formula from tenure.
     st.info(t("ltv.needs_orders"))
-    discount = float(st.number_input(t("ltv.discount"), 0.0, 10.0, 0.8, step=0.1, key="ltv_discount")) / 100
-    formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": discount})
+    realised_value()
+    discount = float(st.number_input(t("ltv.discount"), 0.0, 30.0, 10.0, step=0.5, key="ltv_discount")) / 100
+    formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": monthly_rate(discount)})
     if not formula.empty:
         st.dataframe(
             pd.DataFrame(
                 {
                     t("ltv.col_tier"): [tier_labels.get(s, s) for s in formula["tier"]],
                     t("ltv.col_customers"): formula["customers"],
-                    t("ltv.col_m"): formula["revenue_per_month"].round(2),
+                    t("ltv.col_m", basis=t("basis.revenue").lower()): formula["revenue_per_month"].round(2),
                     t("ltv.col_retention"): [format_percent(r) for r in formula["monthly_retention"]],
-                    t("ltv.col_formula"): formula["formula_ltv"].round(),
+                    t("ltv.col_classic", basis=t("basis.revenue").lower()): formula["formula_ltv"].round(),
                 }
             ),
             hide_index=True,
@@ -73,8 +112,143 @@ if dataset.first_date is None:
         st.caption(t("ltv.formula_customers_caption"))
     st.stop()
 
-# First order against lifetime
-st.header(t("ltv.first_title"))
+# The answer: what one customer of each tier is worth, and how far to trust it
+left, middle, right = st.columns(3)
+with left:
+    horizon = int(st.slider(t("ltv.horizon"), 1, 60, 12, key="ltv_horizon"))
+with middle:
+    discount = float(st.number_input(t("ltv.discount"), 0.0, 30.0, 10.0, step=0.5, key="ltv_discount")) / 100
+span_days = (settings.as_of - dataset.first_date).days + 1
+with right:
+    span_weeks = max(2, span_days // 7)
+    holdout = int(
+        st.number_input(
+            t("ltv.holdout"),
+            1,
+            span_weeks - 1,
+            value=min(default_holdout_weeks(span_days), span_weeks - 1),
+            help=t("ltv.holdout_help"),
+            key="ltv_holdout",
+        )
+    )
+with st.spinner(t("ltv.fitting"), show_time=True):
+    checked, values, use_margin = value_by_tier(workspace, settings, horizon, discount, holdout)
+basis = t("basis.margin" if use_margin else "basis.revenue").lower()
+st.caption(t("ltv.caption", as_of=settings.as_of.isoformat(), months=horizon, discount=format_percent(discount, 1)))
+trust_sentence(checked)
+model_ok = checked.status == "ok"
+if values["retained_value"].isna().all() and not model_ok:
+    # Neither method has what it needs: the retention formula needs measured churn too.
+    explain_missing_churn(workspace, replace(settings, grain="month"))
+    realised_value()
+    st.stop()
+# One card per tier: what one customer is worth, by the method that fits the question.
+for column, row in zip(st.columns(len(values)), values.itertuples(), strict=True):
+    with column:
+        label = t("ltv.card_label", tier=t(f"tier.{row.tier}"), customers=format_int(row.customers))
+        retained = t("ltv.card_retained", value=format_money(row.retained_value), basis=basis, months=horizon)
+        if model_ok:
+            st.metric(
+                label, format_money(row.predicted_revenue), help=t("ltv.card_model_help", months=horizon), border=True
+            )
+            st.caption(t("ltv.card_model", months=horizon, alive=format_percent(row.probability_alive, 0)))
+            st.caption(retained)
+        else:
+            st.metric(label, format_money(row.retained_value), help=t("ltv.card_formula_help"), border=True)
+            st.caption(retained)
+table: dict[str, object] = {
+    t("ltv.col_tier"): [t(f"tier.{tier}") for tier in values["tier"]],
+    t("ltv.col_customers"): values["customers"],
+}
+if model_ok:
+    table[t("ltv.col_predicted", months=horizon)] = values["predicted_revenue"].round()
+    table[t("ltv.col_alive")] = [format_percent(p) for p in values["probability_alive"]]
+table[t("ltv.col_retained", months=horizon, basis=basis)] = values["retained_value"].round()
+table[t("ltv.col_m", basis=basis)] = values["value_per_month"].round(2)
+table[t("ltv.col_retention")] = [format_percent(r) for r in values["monthly_retention"]]
+with st.expander(t("ltv.all_figures")):
+    st.dataframe(
+        pd.DataFrame(table),
+        hide_index=True,
+        column_config={
+            name: money
+            for name in (
+                t("ltv.col_customers"),
+                t("ltv.col_predicted", months=horizon),
+                t("ltv.col_retained", months=horizon, basis=basis),
+            )
+        },
+    )
+st.caption(t("ltv.which_to_use" if model_ok else "ltv.which_to_use_formula", months=horizon))
+
+# Who to call first
+st.subheader(t("ltv.warning_title"))
+left, right = st.columns(2)
+with left:
+    factor = float(
+        st.slider(t("ltv.silence_factor"), 1.0, 5.0, 2.0, step=0.5, format="%.1f×", key="ltv_silence_factor")
+    )
+threshold = None
+with right:
+    if model_ok:
+        threshold = float(st.slider(t("ltv.alive_threshold"), 0, 100, 50, step=5, key="ltv_threshold")) / 100
+profiles = workspace.query("active_customer_profiles", settings.filter_params())
+predictions = workspace.clv_predictions(settings.as_of, horizon, monthly_rate(discount), holdout) if model_ok else None
+warned = early_warning(profiles, checked.summary, factor, predictions, threshold)
+_, typical_gap = usual_gaps_days(checked.summary)
+rule = t("ltv.rule_silence", factor=f"{factor:g}", typical=format_int(typical_gap))
+if threshold is not None:
+    rule += " " + t("ltv.rule_alive", threshold=format_percent(threshold, 0))
+order = t("ltv.rule_order_model" if model_ok else "ltv.rule_order_history")
+st.caption(t("ltv.rule", rule=rule, count=format_int(len(warned))) + " " + order)
+
+
+def why_listed(row: pd.Series) -> str:
+    reasons = []
+    if row["is_silent"]:
+        reasons.append(
+            t(
+                "ltv.why_silent",
+                ratio=f"{row['silence_ratio']:.1f}",
+                silent=format_int(row["days_silent"]),
+                gap=format_int(row["usual_gap_days"]),
+            )
+        )
+    if row["is_unlikely_alive"]:
+        reasons.append(t("ltv.why_alive", p=format_percent(row["probability_alive"], 0)))
+    return "; ".join(reasons)
+
+
+value_column = t("ltv.col_at_risk" if model_ok else "ltv.col_recent_revenue")
+listed = pd.DataFrame(
+    {
+        t("ltv.col_customer"): warned["customer_id"],
+        t("ltv.col_tier"): [t(f"tier.{tier}") for tier in warned["tier"]],
+        t("ltv.col_why"): [why_listed(row) for _, row in warned.iterrows()],
+        value_column: warned["value_at_risk"].round(),
+        t("ltv.col_last_order"): pd.to_datetime(warned["last_order_date"]).dt.date,
+        t("ltv.col_history"): warned["churn_reason"].fillna("–"),
+    }
+)
+st.dataframe(listed.head(500), hide_index=True, column_config={value_column: money})
+st.download_button(
+    t("ltv.download"),
+    listed.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"early-warning-{settings.as_of.isoformat()}.csv",
+    mime="text/csv",
+)
+
+# The details: the check, the realised value, the first order, the model
+if checked.validation is not None:
+    st.subheader(t("ltv.check_title"))
+    validation = checked.validation
+    st.plotly_chart(
+        tracking_chart(validation.tracking, t("ltv.tracking_title", weeks=validation.holdout_weeks)),
+        config=chart_config,
+    )
+    st.caption(t("ltv.check_caption", calibration_end=validation.calibration_end.isoformat()))
+realised_value()
+st.subheader(t("ltv.first_title"))
 first = workspace.cached_query("first_order_vs_lifetime", {"as_of": settings.as_of})
 st.plotly_chart(first_order_heatmap(first, t("ltv.first_heatmap")), config=chart_config)
 valuable = int(first["platinum_gold_customers"].sum())
@@ -89,95 +263,30 @@ st.caption(
         grown=format_int(grown),
     )
 )
-
-# Predicted value
-st.header(t("ltv.predicted"))
-left, right = st.columns(2)
-with left:
-    horizon = int(st.slider(t("ltv.horizon"), 1, 60, 12, key="ltv_horizon"))
-with right:
-    monthly_discount = float(st.number_input(t("ltv.discount"), 0.0, 10.0, 0.8, step=0.1, key="ltv_discount")) / 100
-with st.spinner(t("ltv.fitting"), show_time=True):
-    summary, models = workspace.clv_models(settings.as_of)
-if isinstance(models, str):
-    st.warning(t("ltv.fit_error", problem=models))
-    st.stop()
-bgnbd, spend = models
-predictions = workspace.clv_predictions(settings.as_of, horizon, monthly_discount)
-used = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
-st.caption(
-    t(
-        "ltv.model_caption",
-        r=bgnbd.r,
-        alpha=bgnbd.alpha,
-        a=bgnbd.a,
-        b=bgnbd.b,
-        p=spend.p,
-        q=spend.q,
-        v=spend.v,
-        used=format_int(used),
-        excluded=format_int(len(summary) - used),
-    )
-)
-profiles = workspace.query("active_customer_profiles", settings.filter_params())
-tiers_of = workspace.cached_query("customer_tier_assignment")
-by_tier = predictions.merge(tiers_of, on="customer_id").groupby("tier")
-monthly_tiers = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
-rows = []
-for tier in TIERS:
-    if tier not in by_tier.groups:
-        continue
-    group = by_tier.get_group(tier)
-    base = monthly_tiers.get(tier)
-    retention = 1 - base.churn_rate if base else None
-    formula = base.revenue_per_customer * retention / (1 + monthly_discount - retention) if base and retention else None
-    rows.append(
+with st.expander(t("ltv.model_details")):
+    if checked.models is not None:
+        bgnbd, spend = checked.models
+        summary = checked.summary
+        used = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
+        st.caption(
+            t(
+                "ltv.model_caption",
+                r=bgnbd.r,
+                alpha=bgnbd.alpha,
+                a=bgnbd.a,
+                b=bgnbd.b,
+                p=spend.p,
+                q=spend.q,
+                v=spend.v,
+                used=format_int(used),
+                excluded=format_int(len(summary) - used),
+            )
+        )
+    classic = pd.DataFrame(
         {
-            t("ltv.col_tier"): t(f"tier.{tier}"),
-            t("ltv.col_customers"): len(group),
-            t("ltv.col_alive"): format_percent(group["probability_alive"].mean()),
-            t("ltv.col_purchases"): round(group["expected_purchases"].mean(), 2),
-            t("ltv.col_predicted"): round(group["predicted_value"].mean()),
-            t("ltv.col_m"): round(base.revenue_per_customer) if base else None,
-            t("ltv.col_retention"): format_percent(retention),
-            t("ltv.col_formula"): round(formula) if formula is not None else None,
+            t("ltv.col_tier"): [t(f"tier.{tier}") for tier in values["tier"]],
+            t("ltv.col_classic", basis=basis): [format_money(v) for v in values["classic_value"]],
         }
     )
-st.dataframe(
-    pd.DataFrame(rows),
-    hide_index=True,
-    column_config={
-        name: money for name in (t("ltv.col_customers"), t("ltv.col_predicted"), t("ltv.col_m"), t("ltv.col_formula"))
-    },
-)
-st.caption(t("ltv.formula_caption", months=horizon))
-
-# Early warning
-st.header(t("ltv.warning_title"))
-threshold = float(st.slider(t("ltv.alive_threshold"), 0, 100, 50, step=5, key="ltv_threshold")) / 100
-warned = early_warning(profiles, predictions, threshold)
-st.caption(t("ltv.warning_caption", count=format_int(len(warned))))
-listed = pd.DataFrame(
-    {
-        t("ltv.col_customer"): warned["customer_id"],
-        t("ltv.col_tier"): [t(f"tier.{tier}") for tier in warned["tier"]],
-        t("ltv.col_last_order"): pd.to_datetime(warned["last_order_date"]).dt.date,
-        t("ltv.col_silent"): warned["days_silent"].round(),
-        t("ltv.col_usual_gap"): warned["usual_gap_days"].round(),
-        t("ltv.col_p_alive"): [format_percent(p) for p in warned["probability_alive"]],
-        t("ltv.col_predicted"): warned["predicted_value"].round(),
-        t("ltv.col_at_risk"): warned["value_at_risk"].round(),
-        t("ltv.col_history"): warned["churn_reason"].fillna("–"),
-    }
-)
-st.dataframe(
-    listed.head(500),
-    hide_index=True,
-    column_config={name: money for name in (t("ltv.col_predicted"), t("ltv.col_at_risk"))},
-)
-st.download_button(
-    t("ltv.download"),
-    listed.to_csv(index=False).encode("utf-8-sig"),
-    file_name=f"early-warning-{settings.as_of.isoformat()}.csv",
-    mime="text/csv",
-)
+    st.dataframe(classic, hide_index=True)
+    st.caption(t("ltv.classic_caption", discount=format_percent(monthly_rate(discount), 2)))

@@ -249,17 +249,26 @@ with right:
     st.plotly_chart(scenario_lines(base, scenario, "discounted_value", title), config={"displaylogo": False})
 
 st.subheader(t("whatif.retained_title"))
+# The same figure as on the lifetime-value page: monthly churn and value, the horizon and discount.
+months = levers.horizon_years * 12
+monthly = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
+retained_column = t("ltv.col_retained", months=months, basis=basis_name)
 st.dataframe(
     pd.DataFrame(
         {
             t("whatif.col_tier"): [t(f"tier.{tier.tier}") for tier in tiers],
-            t("whatif.col_retained_value"): [round(retained_customer_value(tier, levers, grain)) for tier in tiers],
+            retained_column: [
+                round(retained_customer_value(monthly[tier.tier], months, levers.discount_rate))
+                if tier.tier in monthly
+                else None
+                for tier in tiers
+            ],
         }
     ),
     hide_index=True,
-    column_config={t("whatif.col_retained_value"): st.column_config.NumberColumn(format="localized")},
+    column_config={retained_column: st.column_config.NumberColumn(format="localized")},
 )
-st.caption(t("whatif.retained_caption", basis=basis_name, years=years))
+st.caption(t("whatif.retained_caption", basis=basis_name, months=months, discount=format_percent(levers.discount_rate)))
 
 # Zero defections and the competitor accumulation effect
 st.subheader(t("whatif.zero_title"))

@@ -1,6 +1,7 @@
 -- active_customer_profiles: the customers active at the as-of date with their tier, last order,
--- orders, revenue to date, region and any churn reason on record (an earlier loss): the
--- candidates of the early-warning list. Built on customer_facts and filter_groups.
+-- orders, revenue to date and in the 365 days up to their last order, region and any churn reason
+-- on record (an earlier loss): the candidates of the early-warning list. Built on customer_facts
+-- and filter_groups.
 -- Parameters: $tiers, $filter_dimension, $filter_values.
 with
 
@@ -11,6 +12,7 @@ final as (
         customer_facts.last_order_date,
         customer_facts.orders,
         customer_facts.revenue,
+        customer_facts.revenue_last_12_months,
         customer_facts.region,
         customer_facts.times_won_back,
         customer_facts.churn_reason

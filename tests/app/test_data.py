@@ -238,3 +238,5 @@ def test_a_nine_day_export_shows_what_it_can_and_says_what_is_missing() -> None:
     assert any("Load a longer history" in info.value for info in at.info)
     at.switch_page("pages/lifetime-value.py").run()
     assert not at.exception
+    # No model predictions on 9 days, with the reason; the retention formula needs churn too.
+    assert at.info[0].value.startswith("No predictions: the orders cover 9 days")

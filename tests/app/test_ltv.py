@@ -1,49 +1,80 @@
-"""The lifetime-value page in AppTest: renders, and horizon and discount move the prediction."""
+"""The lifetime-value page in AppTest: the answer first, horizon and discount move it, and data
+that cannot support predictions gets none, with the reason."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from churn.clv import predict
 from churn.i18n import set_language
+from churn.settings import Settings
+from churn.value import value_by_tier
 from churn.workspace import Workspace
 from tests.app.conftest import new_app
 
 
-def expected_platinum_value(horizon: int, monthly_discount: float) -> int:
+def expected_platinum(horizon: int, annual_discount: float) -> tuple[int, int]:
+    """The platinum row of churn.value.value_by_tier: predicted revenue and retained value."""
     workspace = Workspace.with_demo()
-    workspace.ensure_facts(date(2025, 12, 31), 60)
-    summary, models = workspace.clv_models(date(2025, 12, 31))
-    tiers = workspace.query("customer_tier_assignment")
-    workspace.close()
-    assert not isinstance(models, str)
-    predictions = predict(summary, models, horizon, monthly_discount).merge(tiers, on="customer_id")
-    return round(predictions[predictions["tier"] == "platinum"]["predicted_value"].mean())
+    try:
+        settings = Settings(date(2025, 12, 31), 60)
+        workspace.ensure_derived(settings)
+        holdout = round(((date(2025, 12, 31) - date(2023, 1, 1)).days + 1) / 7 / 4)
+        _, values, _ = value_by_tier(workspace, settings, horizon, annual_discount, holdout)
+    finally:
+        workspace.close()
+    platinum = values.set_index("tier").loc["platinum"]
+    return round(platinum["predicted_revenue"]), round(platinum["retained_value"])
 
 
-def prediction_table(at):
-    return next(
-        frame.value
-        for frame in at.dataframe
-        if "Predicted value" in frame.value.columns
-        and "Tier" in frame.value.columns
-        and "m: revenue per month" in frame.value.columns
-    )
+def value_table(at):
+    return next(frame.value for frame in at.dataframe if "Tier" in frame.value.columns and len(frame.value) == 4)
 
 
-def test_ltv_page_renders_and_follows_horizon_and_discount() -> None:
+def test_ltv_page_leads_with_the_value_per_tier_and_how_far_to_trust_it() -> None:
     at = new_app()
     at.switch_page("pages/lifetime-value.py").run()
     assert not at.exception
-    table = prediction_table(at)
+    # The demo passes the check: 39 weeks held out, 26,272 repeat purchases expected, 25,707 happened.
+    assert at.success[0].value.startswith("How far to trust it: fitted on the orders up to 2025-04-02")
+    assert "2% more than happened" in at.success[0].value
+    table = value_table(at)
     assert table.iloc[0]["Tier"] == "Platinum"
-    assert table.iloc[0]["Predicted value"] == expected_platinum_value(12, 0.008)
+    predicted, retained = expected_platinum(12, 0.10)
+    assert table.iloc[0]["Revenue in the next 12 months — purchase model"] == predicted
+    assert table.iloc[0]["Value of one retained customer, 12 months — retention formula (margin)"] == retained
     at.slider(key="ltv_horizon").set_value(24).run()
-    at.number_input(key="ltv_discount").set_value(2.0).run()
+    at.number_input(key="ltv_discount").set_value(20.0).run()
     assert not at.exception
-    longer = prediction_table(at).iloc[0]["Predicted value"]
-    assert longer == expected_platinum_value(24, 0.02)
-    assert longer > table.iloc[0]["Predicted value"]
+    longer = value_table(at).iloc[0]
+    assert (
+        longer["Revenue in the next 24 months — purchase model"],
+        longer["Value of one retained customer, 24 months — retention formula (margin)"],
+    ) == expected_platinum(24, 0.20)
+
+
+def test_the_what_if_shows_the_same_value_of_one_retained_customer() -> None:
+    at = new_app()
+    at.switch_page("pages/what-if.py").run()
+    assert not at.exception
+    # The what-if's default horizon is 2 years at 10% a year: 24 months.
+    column = "Value of one retained customer, 24 months — retention formula (margin)"
+    table = next(frame.value for frame in at.dataframe if column in frame.value.columns)
+    assert table.iloc[0][column] == expected_platinum(24, 0.10)[1]
+
+
+def test_one_time_buyers_get_the_reason_and_no_predictions() -> None:
+    at = new_app()
+    at.switch_page("pages/data.py").run()
+    start = date(2024, 1, 1)
+    rows = [f"C{i:02d},{start + timedelta(days=3 * i)},{10 + i}" for i in range(60)]
+    data = ("customer,date,amount\n" + "\n".join(rows) + "\n").encode()
+    at.file_uploader(key="data_upload_orders_0").upload("once.csv", data, "text/csv").run()
+    at.button(key="data_load").click().run()
+    at.switch_page("pages/lifetime-value.py").run()
+    assert not at.exception
+    assert at.info[0].value.startswith("No predictions: 0 customers bought more than once")
+    table = value_table(at)
+    assert not any("purchase model" in column for column in table.columns)
 
 
 def test_ltv_page_in_chinese() -> None:

@@ -40,6 +40,6 @@ def test_bench_pages_run_every_query_of_their_page() -> None:
         function = bench.split(f"def {page.replace('-', '_')}(")[1].split("\ndef ")[0]
         for query in re.findall(r'workspace\.(?:cached_)?query\(\s*"([a-z_]+)"', source):
             assert f'"{query}"' in function, (page, query)
-        for call in ("window_sensitivity", "tier_migration", "clv_models", "clv_predictions", "baseline_for"):
+        for call in ("window_sensitivity", "tier_migration", "value_by_tier", "clv_predictions", "baseline_for"):
             if call + "(" in source:
                 assert call + "(" in function, (page, call)

@@ -87,10 +87,39 @@ def test_gamma_gamma_likelihood_by_hand() -> None:
 
 
 def test_too_little_data_is_refused_with_a_reason() -> None:
-    with pytest.raises(FitError, match="at least 10 customers"):
+    with pytest.raises(FitError, match="at least 20 customers who bought twice; 1 did") as caught:
         fit_bgnbd(np.array([0, 1]), np.array([0, 1]), np.array([5, 5]))
+    assert caught.value.code == "too_few_repeat_buyers"
     with pytest.raises(FitError, match="positive average spend"):
         fit_gamma_gamma(np.array([1, 2, 0]), np.array([-5.0, 0.0, np.nan]))
+
+
+def test_a_fit_on_a_bound_is_reported_as_such() -> None:
+    # 30 customers who all bought exactly once a week, observed for 2 weeks: nobody ever drops
+    # out, so the dropout parameters run to their bound (b -> infinity): no estimate.
+    x = np.full(30, 2.0)
+    with pytest.raises(FitError, match="ended on a bound") as caught:
+        fit_bgnbd(x, np.full(30, 2.0), np.full(30, 2.0))
+    assert caught.value.code == "on_bound"
+
+
+def test_the_gradients_are_those_of_the_likelihoods() -> None:
+    from scipy.optimize import check_grad
+
+    from bench.simulate import simulate_summary
+    from churn.clv import _bgnbd_objective, _gamma_gamma_objective, _Grouped
+
+    summary = simulate_summary(500)
+    bg = _Grouped([summary["frequency"].to_numpy(float), summary["recency"].to_numpy(), summary["age"].to_numpy()])
+    repeat = summary[summary["frequency"] > 0]
+    gg = _Grouped([repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy()], group_rows=False)
+    for point in (np.log([0.3, 4.0, 0.8, 2.5]), np.log([2.0, 0.5, 3.0, 0.2])):
+        assert check_grad(lambda p: _bgnbd_objective(p, bg)[0], lambda p: _bgnbd_objective(p, bg)[1], point) < 1e-5
+    for point in (np.log([6.0, 4.0, 15.0]), np.log([1.0, 1.0, 1.0])):
+        error = check_grad(
+            lambda p: _gamma_gamma_objective(p, gg)[0], lambda p: _gamma_gamma_objective(p, gg)[1], point
+        )
+        assert error < 1e-5
 
 
 def test_predictions_are_made_once_per_horizon_and_discount(demo) -> None:
@@ -98,11 +127,11 @@ def test_predictions_are_made_once_per_horizon_and_discount(demo) -> None:
     # gets the same frame back; another horizon is predicted anew, as predict() computes it.
     as_of = date(2025, 12, 31)
     demo.ensure_facts(as_of, 60)
-    summary, models = demo.clv_models(as_of)
-    assert not isinstance(models, str)
+    checked = demo.lifetime_models(as_of)
+    assert checked.status == "ok" and checked.models is not None
     first = demo.clv_predictions(as_of, 12, 0.008)
     assert demo.clv_predictions(as_of, 12, 0.008) is first
     longer = demo.clv_predictions(as_of, 24, 0.008)
     assert longer is not first
-    expected = predict(summary, models, 24, 0.008)
+    expected = predict(checked.summary, checked.models, 24, 0.008)
     assert np.allclose(longer["predicted_value"], expected["predicted_value"])

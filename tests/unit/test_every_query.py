@@ -32,6 +32,7 @@ PARAMETERS: dict[str, object] = {
     "period_end": date(2024, 4, 1),
     "listed_tiers": ["platinum", "gold", "iron"],
     "today": date(2026, 11, 22),
+    "holdout_weeks": 13,
     "loss_from": date(2023, 12, 1),
     "loss_until": date(2024, 7, 1),
 }
@@ -120,7 +121,18 @@ EXPECTED_COLUMNS = {
     "filter_groups": {"filter_group_id", "tier", "region", "channel", "category", "segment", "extra", "customers"},
     "cohort_flows": {"filter_group_id", "cohort_month", "month", "change", "customers"},
     "spell_flows": {"window_days", "filter_group_id", "month", "new", "churned_total", "started_same_quarter"},
-    "whatif_baseline": {"tier", "active_customers", "churn_rate", "new_per_period", "margin_per_customer"},
+    "whatif_baseline": {
+        "tier",
+        "active_customers",
+        "periods_observed",
+        "window_start",
+        "window_end",
+        "churn_rate",
+        "new_per_period",
+        "revenue_per_customer",
+        "margin_per_customer",
+    },
+    "holdout_repeat_purchases": {"week", "repeat_purchases"},
 }
 QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
 

@@ -40,21 +40,25 @@ def test_early_warning_flags_silence_and_low_p_alive() -> None:
             "tier": ["lead", "gold", "lead", "platinum"],
             "last_order_date": ["2024-01-01"] * 4,
             "churn_reason": [None] * 4,
+            "revenue_last_12_months": [10.0, 20.0, 30.0, 40.0],
         }
     )
-    predictions = pd.DataFrame(
+    summary = pd.DataFrame(
         {
             "customer_id": ["A", "B", "C", "D"],
             # weeks: A silent 10 weeks, usual gap 20 / 4 = 5 weeks -> flagged
             "frequency": [4, 2, 5, 1],
             "recency": [20.0, 10.0, 50.0, 30.0],
             "age": [30.0, 12.0, 52.0, 32.0],
-            "probability_alive": [0.9, 0.3, 0.95, 0.99],
-            "predicted_value": [100.0, 1000.0, 50.0, 10.0],
         }
     )
-    flagged = early_warning(profiles, predictions, 0.5)
+    predictions = summary[["customer_id"]].assign(
+        probability_alive=[0.9, 0.3, 0.95, 0.99], predicted_value=[100.0, 1000.0, 50.0, 10.0]
+    )
+    flagged = early_warning(profiles, summary, 1.0, predictions, 0.5)
     # A: silent 70 days > usual gap 35. B: silent 14 days < 35, but P(alive) 0.3 < 0.5.
     # C: silent 14 days, usual gap 70 days, P(alive) 0.95: not flagged. D: silent 14 < 210: not flagged.
     assert list(flagged["customer_id"]) == ["B", "A"]  # gold first, then by value at risk
     assert flagged.set_index("customer_id").loc["A", "value_at_risk"] == pytest.approx(100 * 0.1)
+    # At twice the usual gap A (70 = 2 x 35 days) is no longer listed for silence.
+    assert list(early_warning(profiles, summary, 2.0, predictions, 0.5)["customer_id"]) == ["B"]

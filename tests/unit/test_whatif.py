@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from churn.whatif import Levers, TierBaseline, compare, project, retained_customer_value, zero_defection
@@ -86,9 +88,14 @@ def test_move_up_a_tier() -> None:
 
 
 def test_value_of_one_retained_customer() -> None:
-    # m x (1 - r)^(k-1) / (1 + d)^k: 20 / 1.1 + 20 x 0.85 / 1.21 + 20 x 0.85^2 / 1.331
-    expected = 20 / 1.1 + 17 / 1.21 + 14.45 / 1.331
-    assert retained_customer_value(TIER, THREE_YEARS, "year") == pytest.approx(expected)
+    # Monthly: m x (1 - c)^(k-1) / (1 + d)^(k/12), c = 0.15 churn, m = 20, 10% a year, 3 months:
+    # 20 / 1.1^(1/12) + 17 / 1.1^(2/12) + 14.45 / 1.1^(3/12).
+    expected = 20 / 1.1 ** (1 / 12) + 17 / 1.1 ** (2 / 12) + 14.45 / 1.1 ** (3 / 12)
+    assert retained_customer_value(TIER, 3, 0.10) == pytest.approx(expected)
+    # One customer of the projection with every lever at zero, month by month, is the same figure.
+    one = [replace(TIER, customers=1.0, new_per_period=0.0, won_back_per_period=0.0)]
+    projected = project(one, Levers(discount_rate=0.10, horizon_years=1), "month")["discounted_value"].sum()
+    assert retained_customer_value(TIER, 12, 0.10) == pytest.approx(projected)
 
 
 def test_scenario_round_trips_through_the_url() -> None:
