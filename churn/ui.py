@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+from streamlit.navigation.page import StreamlitPage
 
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
@@ -23,6 +24,8 @@ from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.workspace import DatasetInfo, Workspace
 
 _STATE_PREFIX = "setting_"
+_PAGES = Path(__file__).resolve().parent.parent / "pages"
+_IN_APP = "running_in_app"
 
 
 def _release(workspace: Workspace) -> None:
@@ -286,16 +289,19 @@ def _mirror_in_url(settings: Settings) -> None:
 
 
 def current_settings() -> Settings:
-    """The settings the sidebar chose in this run (``app.py`` draws the sidebar first).
+    """The settings the sidebar chose in this run (``run_app`` draws the sidebar first).
 
     On a fresh server, Streamlit's legacy "pages folder" mode runs a file of ``pages/``
     directly, without ``app.py``, for the first request to its URL (until some run has called
-    ``st.navigation``). The page then has no settings: switch that mode off, as
-    ``st.navigation`` itself does, and rerun so that ``app.py`` runs first.
+    ``st.navigation``; AppTest is in that mode at the start of every ``run``). Such a page
+    switches that mode off and opens itself through the app.
     """
-    if "settings" not in st.session_state:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not st.session_state.get(_IN_APP):
+        # Streamlit ran this page alone (its pages-folder mode): any call of st.navigation switches
+        # that mode off for good; it also names this URL's page, which is then opened through the
+        # app, with the same query string.
+        page = st.navigation(_app_pages(), position="hidden")
+        st.switch_page(page, query_params=st.query_params.to_dict())
     return st.session_state["settings"]
 
 
@@ -370,3 +376,43 @@ def show_loss_summary(dataset: DatasetInfo, settings: Settings, totals: LossTota
             ]
         ),
     )
+
+
+# The pages: (file in pages/, URL path = the file's name, title key, icon). Each file name is its
+# URL path, so that Streamlit's pages-folder mode and st.navigation agree on every URL.
+PAGES = (
+    ("overview", "page.overview", ":material/dashboard:"),
+    ("trends", "page.trends", ":material/trending_up:"),
+    ("causes", "page.causes", ":material/psychology_alt:"),
+    ("tiers", "page.tiers", ":material/signal_cellular_alt:"),
+    ("lifetime-value", "page.ltv", ":material/savings:"),
+    ("what-if", "page.whatif", ":material/tune:"),
+    ("data", "page.data", ":material/upload_file:"),
+)
+
+
+def _app_pages() -> list[StreamlitPage]:
+    return [st.Page(_PAGES / f"{name}.py", title=t(title), url_path=name, icon=icon) for name, title, icon in PAGES]
+
+
+def run_app() -> None:
+    """The app: page setup, the shared sidebar with the settings, the derived tables for them,
+    then st.navigation over the pages and the page of this URL. The root URL redirects to
+    /overview with the settings in the query string, so that /overview is a real, stable URL."""
+    st.set_page_config(page_title=t("app.title"), page_icon=":material/monitoring:", layout="wide")
+    workspace = session_workspace()
+    settings = sidebar_settings(workspace)
+    workspace.ensure_derived(settings)
+    pages = _app_pages()
+
+    def open_overview() -> None:
+        st.switch_page(pages[0], query_params={**st.query_params.to_dict(), **settings.to_query_params()})
+
+    # The default page is served at "/", which would leave no "/overview" URL; it only redirects.
+    root = st.Page(open_overview, title=t("page.overview"), url_path="home", default=True, visibility="hidden")
+    # Marks the page's run as one inside the app (see current_settings), also when it stops early.
+    st.session_state[_IN_APP] = True
+    try:
+        st.navigation([root, *pages]).run()
+    finally:
+        st.session_state[_IN_APP] = False

@@ -62,9 +62,14 @@ def chromium() -> str:
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     """``streamlit run app.py`` on a free port; its log goes to test-artifacts/streamlit.log."""
+    yield from serve("streamlit.log")
+
+
+def serve(log_name: str) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free port, yield its URL once it answers, stop it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    with open(ARTIFACTS.parent / "streamlit.log", "w") as log:
+    with open(ARTIFACTS.parent / log_name, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)],
             cwd=ROOT,
