@@ -363,9 +363,9 @@ def show_loss_summary(dataset: DatasetInfo, settings: Settings, totals: LossTota
             "measure.summary",
             loss_from=loss_from.isoformat(),
             loss_to=(loss_until - timedelta(days=1)).isoformat(),
-            events=format_int(totals.churn_events),
-            churned=format_int(totals.churned_customers),
-            lost_now=format_int(totals.lost_now),
+            events=t("measure.events_count", count=format_int(totals.churn_events)),
+            churned=t("measure.churned_count", count=format_int(totals.churned_customers)),
+            lost_now=t("measure.lost_now_count", count=format_int(totals.lost_now)),
             as_of=as_of,
         ),
         help=" ".join(

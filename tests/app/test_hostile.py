@@ -66,7 +66,7 @@ def test_absurd_values_are_rejected_and_every_page_renders() -> None:
     assert not at.exception
     # 12 + 5 rows read; 4 + 2 loaded; K1's churn date 9999-12-31 read as no churn date.
     assert at.success[0].value.startswith("Loaded “absurd”: 6 of 17 rows, 11 rejected")
-    assert "1 churn dates after next year (such as 9999-12-31" in at.success[0].value
+    assert "1 churn date after next year (such as 9999-12-31" in at.success[0].value
     reasons = at.dataframe[-1].value["Reason"].tolist()
     assert reasons.count("date before 1900 or after next year") == 5
     assert reasons.count("not a finite number, or beyond ±1,000,000,000,000,000") == 6

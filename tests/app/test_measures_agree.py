@@ -71,11 +71,14 @@ def page_totals(at) -> dict[str, tuple[int, ...]]:
     assert not at.exception
     summary = next(c.value for c in at.caption if "churn events," in c.value)
     found["overview"] = tuple(
-        number(n) for n in re.search(r": ([\d,]+) churn events, ([\d,]+) customers churned; ([\d,]+)", summary).groups()
+        number(n)
+        for n in re.search(r": ([\d,]+) churn events?, ([\d,]+) customers? churned; ([\d,]+)", summary).groups()
     )
     at.switch_page("pages/causes.py").run()
     assert not at.exception
-    by_cause = [number(c.value.split()[0]) for c in at.caption if c.value.endswith("customers churned")]
+    by_cause = [
+        number(match.group(1)) for c in at.caption if (match := re.fullmatch(r"([\d,]+) customers? churned", c.value))
+    ]
     found["causes: customers churned by cause"] = (sum(by_cause),)
     at.switch_page("pages/tiers.py").run()
     assert not at.exception

@@ -162,7 +162,7 @@ def test_sessions_uploading_at_the_same_time_never_see_each_other(browser, app_u
         # Within the session (a new URL would be a new session), the charts use the upload.
         page_a.get_by_role("link", name="Overview").click()
         page_b.get_by_role("link", name="Customer tiers").click()
-        expect(page_a.get_by_text("Dataset: alpha (1 customers")).to_be_visible(timeout=30_000)
+        expect(page_a.get_by_text("Dataset: alpha (1 customer,")).to_be_visible(timeout=30_000)
         expect(page_b.get_by_text("Dataset: beta (2 customers")).to_be_visible(timeout=30_000)
         wait_until_rendered(page_b, 1)
         screenshot(page_b, "tiers-of-an-excel-upload")
