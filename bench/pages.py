@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from churn.facts import sensitivity_windows
 from churn.settings import Settings
 from churn.value import monthly_rate, value_by_tier
 from churn.whatif import Levers, baseline_for, compare
+from churn.window import sensitivity_windows
 from churn.workspace import Workspace
 
 

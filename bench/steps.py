@@ -2,8 +2,9 @@
 view, timed on its own, next to DuckDB's bare ``read_csv`` of the same orders file.
 
 ``python -m bench.steps --lines 10000000`` (the files of ``bench/generate.py``, written into
-``--data`` unless there already). The steps are those of ``Workspace.load_dataset`` and
-``Workspace.ensure_facts``, called one by one.
+``--data`` unless there already). The steps are those of ``Workspace.load_dataset``, then every
+table of the build graph (churn.build.GRAPH) in its order, for the default view (the tables
+built on first use too: monthly revenue churn, the sensitivity to W, the tier migration).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pathlib import Path
 
 from bench.generate import generate
 from bench.run import DATA
-from churn.db import build_table, open_connection
-from churn.facts import WindowSuggestion, build_filter_groups, build_order_days, build_tiers, suggest_window
+from churn.build import GRAPH, ViewSettings
+from churn.db import open_connection
 from churn.ingest import LoadResult, create_canonical_tables, load_file
 from churn.sources import prepare_file
-from churn.tiers import TierRule
+from churn.tiers import TierRule, default_migration_windows
+from churn.window import sensitivity_windows
 from churn.workspace import Workspace
 
 
@@ -52,17 +54,20 @@ def import_steps(orders: Path, customers: Path) -> list[tuple[str, float]]:
     step("dataset summary", lambda: workspace.set_dataset("bench", loads))
     assert workspace.dataset is not None and workspace.dataset.last_date is not None
     as_of = workspace.dataset.last_date
-    step("customer_order_days", lambda: build_order_days(con, as_of))
-    suggestions: list[WindowSuggestion] = []
-    step("suggested W (purchase_gaps)", lambda: suggestions.append(suggest_window(con)))
-    window = suggestions[0].days
-    step(
-        "customer_spells",
-        lambda: build_table(con, "customer_spells", "customer_spells", {"as_of": as_of, "window_days": window}),
-    )
-    step("customer_facts", lambda: build_table(con, "customer_facts", "customer_facts", {"as_of": as_of}))
-    step("customer_tiers", lambda: build_tiers(con, as_of, TierRule()))
-    step("filter groups, spell_flows, cohort_flows", lambda: build_filter_groups(con, window))
+    step("customer_order_days", lambda: workspace.builds.ensure(["customer_order_days"], {"as_of": as_of}))
+    suggestions: list[int] = []
+    step("suggested W (purchase_gaps)", lambda: suggestions.append(workspace.window_suggestion(as_of).days))
+    window = suggestions[0]
+    before, after = default_migration_windows(as_of)
+    values = {
+        **ViewSettings(as_of, window, TierRule()).values(),
+        "grain": "month",
+        "windows": [other for other in sensitivity_windows(window) if other != window],
+        "migration_before": before,
+        "migration_after": after,
+    }
+    for table in [node.table for node in GRAPH[1:]]:  # after customer_order_days
+        step(table, lambda table=table: workspace.builds.ensure([table], values))  # type: ignore[misc]
     workspace.close()
     return timings
 

@@ -28,7 +28,6 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 CAUSES = ("dissatisfaction", "competitor", "forced", "other", "unknown")
@@ -163,16 +162,12 @@ def classify(reason: str | None, category: str | None = None) -> Classification:
     return Classification("unknown")
 
 
-def reason_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every distinct (reason, category) pair on record with its customers, lost customers
-    and the automatic classification (cause, keyword, column)."""
-    table = con.execute(
-        "select churn_reason as reason, churn_category as category, count(*) as customers, "
-        "count(*) filter (where not is_active) as lost_customers "
-        "from customer_facts where churn_reason is not null or churn_category is not null "
-        "group by all order by lost_customers desc, customers desc, reason, category"
-    ).df()
+def classify_reasons(table: pd.DataFrame) -> pd.DataFrame:
+    """The reasons on record (queries/read/reasons_on_record.sql: every distinct reason and
+    category with its customers and lost customers) with the automatic classification (cause,
+    keyword, column)."""
     results = [classify(r, c) for r, c in zip(table["reason"], table["category"], strict=True)]
+    table = table.copy()
     table["cause"] = [result.cause for result in results]
     table["keyword"] = [result.keyword for result in results]
     table["column"] = [result.column for result in results]
@@ -199,20 +194,15 @@ def apply_overrides(table: pd.DataFrame, overrides: dict[tuple[str, str], str]) 
     return result
 
 
-def write_reason_map(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> None:
-    """Fill ``reason_map`` from a table of apply_overrides."""
-    con.execute("delete from reason_map")
-    rows = [
-        (reason or None, category or None, cause, bool(edited))
-        for (reason, category), cause, edited in zip(
-            (reason_key(r, c) for r, c in zip(table["reason"], table["category"], strict=True)),
-            table["cause"],
-            table["is_edited"],
-            strict=True,
-        )
-    ]
-    if rows:
-        con.executemany("insert into reason_map values (?, ?, ?, ?)", rows)
+def reason_map_params(table: pd.DataFrame) -> dict[str, list[object]]:
+    """The parameters of queries/build/reason_map.sql from a table of apply_overrides."""
+    keys = [reason_key(r, c) for r, c in zip(table["reason"], table["category"], strict=True)]
+    return {
+        "reasons": [reason or None for reason, _ in keys],
+        "categories": [category or None for _, category in keys],
+        "causes": [str(cause) for cause in table["cause"]],
+        "edited": [bool(edited) for edited in table["is_edited"]],
+    }
 
 
 def overrides_from_edits(

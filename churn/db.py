@@ -1,4 +1,4 @@
-"""The one place that opens DuckDB, runs the SQL files in ``queries/`` and explains errors.
+"""The one place that opens DuckDB, runs the SQL files of ``queries/`` and explains errors.
 
 Every browser session, the report command and the tests get their own connection from
 ``open_connection``: an in-memory database with external access limited to the folders it
@@ -26,36 +26,7 @@ DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_MEMORY_LIMIT = "3GB"
 DEFAULT_THREADS = 2
 
-# The view's customer filter, used by every filtered query in queries/: a customer is kept when
-# their tier is among $tiers and their value of $filter_dimension (region, channel, category,
-# segment, or an extra dimension kept from the file) among $filter_values; empty lists keep all.
-KEPT_MACRO = """
-create macro is_kept(tier, region, channel, category, segment, extra, tiers, dimension, selected) as
-    (len(tiers) = 0 or list_contains(tiers, tier))
-    and (len(selected) = 0 or list_contains(selected, case dimension
-        when 'region' then region when 'channel' then channel when 'category' then category
-        when 'segment' then segment else extra[dimension] end))
-"""
-
-# The periods of a grain ('month' | 'quarter' | 'year') from the one holding first_date to the
-# one holding as_of, [period_start, period_end): the period list of every query by period.
-PERIODS_MACRO = """
-create macro period_list(grain, first_date, as_of) as table
-    select period_start::date as period_start, (period_start + period_length)::date as period_end
-    from (
-        select
-            unnest(generate_series(date_trunc(grain, first_date), date_trunc(grain, as_of), period_length))
-                as period_start,
-            period_length
-        from (
-            select case grain
-                when 'month' then interval 1 month
-                when 'quarter' then interval 3 month
-                when 'year' then interval 1 year
-            end as period_length
-        )
-    )
-"""
+CONNECTION_MACROS = ("parse_values", "period_list")
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -97,8 +68,8 @@ def open_connection(
         },
     )
     allowed = [str(Path(d).resolve()) + "/" for d in dirs]
-    con.execute(KEPT_MACRO)
-    con.execute(PERIODS_MACRO)
+    for macro in CONNECTION_MACROS:
+        con.execute(load_sql(macro))
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set enable_progress_bar = false")  # nothing written to the server's terminal
@@ -107,11 +78,23 @@ def open_connection(
 
 
 @cache
+def query_files() -> dict[str, Path]:
+    """Every SQL file of ``queries/`` by its name (the file stem, unique across the folders)."""
+    files: dict[str, Path] = {}
+    for path in sorted(QUERIES_DIR.glob("*/*.sql")):
+        if path.stem in files:
+            raise ValueError(f"Two SQL files are named {path.stem}: {files[path.stem]} and {path}")
+        files[path.stem] = path
+    return files
+
+
+@cache
 def load_sql(name: str) -> str:
-    """The text of ``queries/<name>.sql``; ``name`` must be a plain file stem."""
-    if not re.fullmatch(r"[a-z0-9_]+", name):
+    """The text of the SQL file ``name`` (a file stem) in ``queries/``."""
+    path = query_files().get(name)
+    if path is None:
         raise ValueError(f"Not a query name: {name!r}")
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8")
 
 
 def query_parameters(sql: str) -> set[str]:
@@ -129,7 +112,7 @@ def _bind(sql: str, params: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Run ``queries/<name>.sql`` with its named parameters bound; return a DataFrame."""
+    """Run the SQL file ``name`` with its named parameters bound; return a DataFrame."""
     sql = load_sql(name)
     try:
         return con.execute(sql, _bind(sql, params)).df()
@@ -138,12 +121,12 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] 
 
 
 def build_table(con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None) -> None:
-    """(Re)create ``table`` from the result of ``queries/<name>.sql``."""
+    """(Re)create ``table`` from the result of the SQL file ``name``."""
     _write_result(con, f"create or replace table {quote_identifier(table)} as", name, params)
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict[str, Any] | None = None) -> None:
-    """Insert the result of ``queries/<name>.sql`` into ``table`` (columns by name)."""
+    """Insert the result of the SQL file ``name`` into ``table`` (columns by name)."""
     _write_result(con, f"insert into {quote_identifier(table)} by name", name, params)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from churn.facts import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
+from churn.window import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
 GRAINS = ("month", "quarter", "year")
 FILTER_DIMENSIONS = ("region", "channel", "category", "segment")
@@ -64,6 +64,7 @@ class Settings:
             "date_from": date_from,
             "date_to": date_to,
             "dimension": dimension,
+            "flows": ["spell_flows"],
             **self.filter_params(),
         }
 

@@ -12,9 +12,9 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -23,18 +23,9 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from churn.causes import apply_overrides, reason_table, write_reason_map
+from churn.build import VIEW_NODES, Builds, ViewSettings, tables_read
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
-from churn.db import DATA_DIR, QueryError, build_table, open_connection, run_query
-from churn.facts import (
-    WindowSuggestion,
-    add_window_flows,
-    build_facts,
-    build_filter_groups,
-    build_order_days,
-    build_tiers,
-    suggest_window,
-)
+from churn.db import DATA_DIR, QueryError, load_sql, open_connection, run_query
 from churn.i18n import t
 from churn.ingest import (
     DatasetFile,
@@ -47,7 +38,8 @@ from churn.ingest import (
 )
 from churn.settings import Settings
 from churn.sources import PreparedFile
-from churn.tiers import TierRule, migration_params
+from churn.tiers import TierRule
+from churn.window import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, WindowSuggestion, suggest_window
 
 QUERY_TIMEOUT_SECONDS = 60.0
 LIST_SPAN_START = date(1990, 1, 1)
@@ -55,11 +47,12 @@ LIST_SPAN_START = date(1990, 1, 1)
 IMPORT_TIMEOUT_SECONDS = 600.0
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-# Derived tables that one query needs, built on its first use for the parameters named and
-# kept until the facts or tiers change: the filter-independent part of a query a filter change reruns.
-ON_DEMAND_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "revenue_churn_by_period": ("period_revenue_by_filter_group", ("as_of", "grain")),
-}
+# Query parameters that are settings of the derived tables a query reads (churn.build.SETTINGS):
+# a query run for another as-of date reads tables built for that date.
+SETTING_PARAMETERS = ("as_of", "window_days", "tier_rule", "grain", "windows", "migration_before", "migration_after")
+# Computed results kept per workspace (they are small; predictions are kept for the latest
+# settings only, see ``remember``).
+MAX_REMEMBERED = 256
 
 
 @dataclass
@@ -75,6 +68,7 @@ class DatasetInfo:
     first_date: date | None
     last_date: date | None
     loads: list[LoadResult] = field(default_factory=list)
+    has_costs: bool = False  # every order line has a cost: margin can be a tier basis
 
     @property
     def span(self) -> tuple[date, date]:
@@ -108,26 +102,14 @@ class Workspace:
         self.datasets: dict[str, list[DatasetFile]] = {}
         self._lock = threading.RLock()
         self._closed = threading.Event()
-        self._order_days_as_of: date | None = None
-        self._facts_key: tuple[date, int] | None = None
-        self._tiers_key: tuple[date, TierRule] | None = None
         self.dataset: DatasetInfo | None = None
-        self._window_suggestion: dict[date, WindowSuggestion] = {}
+        # The derived tables (churn.build) and the settings of the current view.
+        self.builds = Builds(con)
+        self.view: ViewSettings | None = None
         # The user's corrections of the reason -> cause mapping, keyed by (reason, category).
         self.reason_overrides: dict[tuple[str, str], str] = {}
-        self.reason_overrides_version = 0
-        self.reasons: pd.DataFrame | None = None
-        self._sensitivity: dict[tuple[object, ...], pd.DataFrame] = {}
-        # Spells built for other windows W (for the sensitivity chart), by W: the as-of date.
-        self._window_spells: dict[int, date] = {}
-        # The other windows W whose flows are in spell_flows (cleared when it is rebuilt).
-        self._window_flows: set[int] = set()
-        # On-demand tables (ON_DEMAND_TABLES) and what they were built for.
-        self._on_demand: dict[str, tuple[object, ...]] = {}
-        self._cache: dict[tuple[object, ...], pd.DataFrame] = {}
-        self._models: dict[tuple[object, ...], LifetimeModels] = {}
-        # The latest per-customer predictions and what they were made for (a slider moves often).
-        self._predictions: tuple[tuple[object, ...], pd.DataFrame] | None = None
+        # Results computed from the derived tables, by what they were computed for (``remember``).
+        self._remembered: dict[Hashable, Any] = {}
 
     @classmethod
     def with_demo(cls, uploads: bool = False) -> Workspace:
@@ -211,17 +193,9 @@ class Workspace:
     def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
         """Record which dataset the canonical tables now hold; facts must be rebuilt."""
         with self._lock:
-            self._order_days_as_of = None
-            self._facts_key = None
-            self._tiers_key = None
-            self._window_suggestion.clear()
-            self._sensitivity.clear()
-            self._window_spells.clear()
-            self._window_flows.clear()
-            self._on_demand.clear()
-            self._cache.clear()
-            self._models.clear()
-            self._predictions = None
+            self.builds.reset()
+            self.view = None
+            self._remembered.clear()
             summary = self.query("dataset_summary").iloc[0]
             has_orders = int(summary["order_lines"]) > 0
             has_customers = int(summary["listed_customers"]) > 0
@@ -236,54 +210,47 @@ class Workspace:
                 first_date=_as_date(summary["first_date"]),
                 last_date=_as_date(summary["last_date"]),
                 loads=loads,
+                has_costs=bool(summary["has_costs"]),
             )
             return self.dataset
 
     def window_suggestion(self, as_of: date) -> WindowSuggestion:
-        with self._lock:
-            if as_of not in self._window_suggestion:
-                self._ensure_order_days(as_of)
-                self._window_suggestion[as_of] = suggest_window(self.con)
-            return self._window_suggestion[as_of]
-
-    def _ensure_order_days(self, as_of: date) -> None:
-        if self._order_days_as_of != as_of:
-            build_order_days(self.con, as_of)
-            self._order_days_as_of = as_of
+        """The inactivity window W the data suggests at the as-of date (churn.window.suggest_window)."""
+        return suggest_window(self.cached_query("purchase_gaps", {"as_of": as_of}))
 
     def ensure_facts(self, as_of: date, window_days: int, tier_rule: TierRule | None = None) -> None:
-        """Build the derived tables (spells, facts, tiers) unless they already match these settings."""
-        rule = tier_rule or TierRule()
+        """Make these the view's settings and build the tables every view reads (churn.build:
+        the customers' profiles, tiers, spells, facts and filter groups) unless built for them;
+        the other tables are built when a query first reads them."""
+        if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:
+            raise ValueError(
+                f"The inactivity window must be {MIN_WINDOW_DAYS}-{MAX_WINDOW_DAYS} days, not {window_days}."
+            )
         with self._lock:
-            changed = False
-            if self._facts_key != (as_of, window_days):
-                self._ensure_order_days(as_of)
-                build_facts(self.con, as_of, window_days)
-                self._facts_key = (as_of, window_days)
-                self._classify_reasons()
-                changed = True
-            if self._tiers_key != (as_of, rule):
-                build_tiers(self.con, as_of, rule)
-                self._tiers_key = (as_of, rule)
-                changed = True
-            if changed:
-                build_filter_groups(self.con, window_days)
-                self._window_flows.clear()
-                build_table(self.con, "churn_events", "churn_events")
-                build_table(self.con, "customer_losses", "customer_losses")
+            self.view = ViewSettings(as_of, window_days, tier_rule or TierRule(), _frozen(self.reason_overrides))
+            self.builds.ensure(VIEW_NODES, self.view.values())
+
+    def ensure_derived(self, settings: Settings) -> None:
+        """Build the derived tables for the settings of this view."""
+        self.ensure_facts(settings.as_of, settings.window_days, settings.tier_rule)
 
     def set_reason_overrides(self, overrides: dict[tuple[str, str], str]) -> None:
-        """Replace the user's reason -> cause corrections and apply them to every query."""
+        """Replace the user's reason -> cause corrections; every query after applies them."""
         with self._lock:
             self.reason_overrides = dict(overrides)
-            self.reason_overrides_version += 1
-            if self._facts_key is not None:
-                self._classify_reasons()
-                build_table(self.con, "customer_losses", "customer_losses")
+            if self.view is not None:
+                self.view = replace(self.view, reason_overrides=_frozen(self.reason_overrides))
 
-    def _classify_reasons(self) -> None:
-        self.reasons = apply_overrides(reason_table(self.con), self.reason_overrides)
-        write_reason_map(self.con, self.reasons)
+    @property
+    def reasons(self) -> pd.DataFrame | None:
+        """Every reason and category on record with its cause (churn.causes.apply_overrides), for
+        the view's settings; None before the first view."""
+        with self._lock:
+            if self.view is None:
+                return None
+            self.builds.ensure(["reason_map"], self.view.values())
+            reasons: pd.DataFrame = self.builds.results["reason_map"]
+            return reasons
 
     def extra_dimensions(self) -> list[str]:
         """Names of the unmapped columns kept as extra filter dimensions in this dataset."""
@@ -291,102 +258,82 @@ class Workspace:
 
     def has_costs(self) -> bool:
         """Whether every order has a cost, so that margin can be a tier basis."""
+        return self.dataset is not None and self.dataset.has_costs
+
+    def _values(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        """The settings a query's tables are built for: the view's, and those its parameters give."""
+        values: dict[str, Any] = self.view.values() if self.view is not None else {}
+        values.update({name: value for name, value in (params or {}).items() if name in SETTING_PARAMETERS})
+        return values
+
+    def _reads(self, name: str, params: dict[str, Any] | None) -> tuple[tuple[str, ...], dict[str, Any]]:
+        return tables_read(load_sql(name), params), self._values(params)
+
+    def remember(self, key: Hashable, compute: Callable[[], T], slot: str | None = None) -> T:
+        """``compute()``, kept under ``key`` until the dataset changes; with ``slot``, only the
+        latest result of that slot is kept (per-customer predictions: a slider moves often)."""
         with self._lock:
-            if "has_costs" not in self._cache:
-                orders, costs = self.con.execute("select count(*), count(cost) from orders").fetchone()  # type: ignore[misc]
-                self._cache["has_costs"] = bool(orders) and orders == costs  # type: ignore[assignment]
-            return bool(self._cache["has_costs"])
+            stored = (slot, key) if slot else key
+            if stored not in self._remembered:
+                if slot:
+                    for old in [k for k in self._remembered if isinstance(k, tuple) and k[:1] == (slot,)]:
+                        del self._remembered[old]
+                if len(self._remembered) >= MAX_REMEMBERED:
+                    self._remembered.pop(next(iter(self._remembered)))
+                self._remembered[stored] = compute()
+            result: T = self._remembered[stored]
+            return result
 
     def cached_query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """``query``, remembered until the dataset or the derived tables change: for small results
-        asked for on every rerun (filter choices, what-if baselines), so that moving a slider
-        sends no query to the data."""
-        key = (
-            name,
-            self._facts_key,
-            self._tiers_key,
-            self.reason_overrides_version,
-            repr(sorted((params or {}).items())),
-        )
+        """``query``, remembered until the tables it reads are rebuilt: for small results asked
+        for on every rerun (filter choices, what-if baselines), so that moving a slider sends no
+        query to the data."""
         with self._lock:
-            if key not in self._cache:
-                self._cache[key] = self.query(name, params)
-            return self._cache[key]
-
-    def ensure_derived(self, settings: Settings) -> None:
-        """Build the derived tables for the settings of this view."""
-        self.ensure_facts(settings.as_of, settings.window_days, settings.tier_rule)
+            tables, values = self._reads(name, params)
+            key = ("query", name, _frozen(params or {}), self.builds.keys(tables, values))
+            return self.remember(key, lambda: self.query(name, params))
 
     def tier_migration(
         self, rule: TierRule, before: tuple[date, date], after: tuple[date, date]
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Tier moves between two value windows: (matrix of counts, customers who dropped);
-        remembered per dataset, rule and windows (the filters do not apply to it)."""
-        key = ("migration", self._facts_key, rule, before, after)
-        with self._lock:
-            if key not in self._cache:
-                build_table(self.con, "tiers_before", "customer_tiers", migration_params(rule, before))
-                build_table(self.con, "tiers_after", "customer_tiers", migration_params(rule, after))
-                self._cache[key] = (self.query("tier_migration"), self.query("tier_drops"))  # type: ignore[assignment]
-            return self._cache[key]  # type: ignore[return-value]
+        """Tier moves between two value windows: (matrix of counts, customers who dropped); the
+        filters do not apply to it."""
+        params = {"tier_rule": rule, "migration_before": before, "migration_after": after}
+        return self.cached_query("tier_migration", params), self.cached_query("tier_drops", params)
 
     def window_sensitivity(self, settings: Settings, windows: tuple[int, ...]) -> pd.DataFrame:
-        """The last complete period's churn for each inactivity window W in ``windows``: the
-        spells of each other W are built once per as-of date and their flows added to spell_flows,
-        so that a filter change only adds up flows; results are kept per view."""
+        """The last complete period's churn for each inactivity window W in ``windows``: the flows
+        of the other windows are built once (window_flows), so that a filter change only adds them
+        up; one query gives every W, each as a segment of its own."""
         dataset = self.dataset
         if dataset is None or dataset.first_date is None:
             return pd.DataFrame()
-        key = (
-            self._facts_key,
-            self._tiers_key,
-            settings.grain,
-            settings.date_from,
-            settings.date_to,
-            settings.tier_filter,
-            settings.filter_dimension,
-            settings.filter_values,
-            windows,
-        )
-        with self._lock:
-            if key not in self._sensitivity:
-                for window in windows:
-                    self._ensure_window_flows(settings.as_of, window)
-                # One query for every W: its flows are a segment of their own.
-                params = settings.period_params(dataset.first_date, dimension="window")
-                periods = self.query("churn_by_period", params)
-                rows = []
-                for window in windows:
-                    complete = periods[(periods["segment"] == str(window)) & periods["is_complete"]]
-                    if not complete.empty:
-                        last = complete.iloc[-1]
-                        rows.append(
-                            {
-                                "window_days": window,
-                                "period_start": last["period_start"],
-                                "customers_at_start": int(last["customers_at_start"]),
-                                "churned": int(last["churned"]),
-                                "churn_rate": last["churn_rate"],
-                            }
-                        )
-                shares = self.cached_query("repeat_purchase_share", {"windows": list(windows)})
-                result = pd.DataFrame(
-                    rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
+        others = tuple(window for window in windows if window != settings.window_days)
+        params = {
+            **settings.period_params(dataset.first_date, dimension="window"),
+            "flows": ["spell_flows", "window_flows"] if others else ["spell_flows"],
+            "windows": list(others),
+        }
+        periods = self.cached_query("churn_by_period", params)
+        rows = []
+        for window in windows:
+            complete = periods[(periods["segment"] == str(window)) & periods["is_complete"]]
+            if not complete.empty:
+                last = complete.iloc[-1]
+                rows.append(
+                    {
+                        "window_days": window,
+                        "period_start": last["period_start"],
+                        "customers_at_start": int(last["customers_at_start"]),
+                        "churned": int(last["churned"]),
+                        "churn_rate": last["churn_rate"],
+                    }
                 )
-                self._sensitivity[key] = result.merge(shares, on="window_days", how="left")
-            return self._sensitivity[key]
-
-    def _ensure_window_flows(self, as_of: date, window: int) -> None:
-        """Put the flows of window W into spell_flows unless there: its spells are built once per
-        as-of date (kept as a table), their flows again when the filter groups change."""
-        if self._facts_key is None or window == self._facts_key[1] or window in self._window_flows:
-            return
-        table = f"customer_spells_w{int(window)}"
-        if self._window_spells.get(window) != as_of:
-            build_table(self.con, table, "customer_spells", {"as_of": as_of, "window_days": window})
-            self._window_spells[window] = as_of
-        add_window_flows(self.con, table, window)
-        self._window_flows.add(window)
+        shares = self.cached_query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
+        result = pd.DataFrame(
+            rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
+        )
+        return result.merge(shares, on="window_days", how="left")
 
     def lifetime_models(self, as_of: date, holdout_weeks: int | None = None) -> LifetimeModels:
         """The purchase and spend models up to the as-of date, checked first (churn.clv.check):
@@ -398,18 +345,19 @@ class Workspace:
         first = dataset.first_date if dataset is not None else None
         span_days = (as_of - first).days + 1 if first is not None else 0
         weeks = holdout_weeks or default_holdout_weeks(span_days)
-        key = ("clv", as_of, weeks)
-        with self._lock:
-            if key not in self._models:
-                calibration_end = as_of - timedelta(days=WEEK_DAYS * weeks)
-                summary = self.query("clv_summary", {"calibration_end": as_of, "unit_days": WEEK_DAYS})
-                calibration = self.query("clv_summary", {"calibration_end": calibration_end, "unit_days": WEEK_DAYS})
-                actual = self.query(
-                    "holdout_repeat_purchases", {"calibration_end": calibration_end, "holdout_weeks": weeks}
-                )
-                median_gap = self.window_suggestion(as_of).median_gap_days if first is not None else None
-                self._models[key] = check(summary, calibration, actual, calibration_end, span_days, median_gap)
-            return self._models[key]
+        key = ("clv", self.builds.generation, as_of, weeks)
+
+        def fit() -> LifetimeModels:
+            calibration_end = as_of - timedelta(days=WEEK_DAYS * weeks)
+            summary = self.query("clv_summary", {"calibration_end": as_of, "unit_days": WEEK_DAYS})
+            calibration = self.query("clv_summary", {"calibration_end": calibration_end, "unit_days": WEEK_DAYS})
+            actual = self.query(
+                "holdout_repeat_purchases", {"calibration_end": calibration_end, "holdout_weeks": weeks}
+            )
+            median_gap = self.window_suggestion(as_of).median_gap_days if first is not None else None
+            return check(summary, calibration, actual, calibration_end, span_days, median_gap)
+
+        return self.remember(key, fit)
 
     def clv_predictions(
         self, as_of: date, horizon_months: int, monthly_discount: float, holdout_weeks: int | None = None
@@ -417,31 +365,35 @@ class Workspace:
         """``churn.clv.predict`` for every customer with the models of ``lifetime_models`` (whose
         status must be ok): the same for any filter, so only the latest is kept and a filter change
         reuses it."""
-        key = (self._facts_key, as_of, horizon_months, monthly_discount, holdout_weeks)
-        with self._lock:
-            if self._predictions is None or self._predictions[0] != key:
-                checked = self.lifetime_models(as_of, holdout_weeks)
-                if checked.models is None:
-                    raise ValueError(f"No predictions: {checked.note}")
-                self._predictions = (key, predict(checked.summary, checked.models, horizon_months, monthly_discount))
-            return self._predictions[1]
+        checked = self.lifetime_models(as_of, holdout_weeks)
+        if checked.models is None:
+            raise ValueError(f"No predictions: {checked.note}")
+        models = checked.models
+        key = (self.builds.generation, as_of, horizon_months, monthly_discount, holdout_weeks)
+        return self.remember(
+            key, lambda: predict(checked.summary, models, horizon_months, monthly_discount), slot="predictions"
+        )
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run ``queries/<name>.sql``; interrupted with a ``QueryError`` after the timeout."""
+        """Run the SQL file ``name`` (in queries/read/) after building the derived tables it reads
+        for the view's settings and its parameters (churn.build); interrupted with a
+        ``QueryError`` after the timeout."""
         with self._lock:
-            if name in ON_DEMAND_TABLES:
-                table, names = ON_DEMAND_TABLES[name]
-                needed = {key: (params or {})[key] for key in names}
-                built_for = (self._facts_key, self._tiers_key, *needed.values())
-                if self._on_demand.get(table) != built_for:
-                    build_table(self.con, table, table, needed)
-                    self._on_demand[table] = built_for
+            tables, values = self._reads(name, params)
+            self.builds.ensure(tables, values)
             timer = threading.Timer(QUERY_TIMEOUT_SECONDS, self.con.interrupt)
             timer.start()
             try:
                 return run_query(self.con, name, params)
             finally:
                 timer.cancel()
+
+
+def _frozen(mapping: dict[Any, Any]) -> tuple[tuple[Any, Any], ...]:
+    """A dict as a sorted tuple of pairs (lists as tuples): a key for what was computed from it."""
+    return tuple(
+        sorted(((key, tuple(value) if isinstance(value, list) else value) for key, value in mapping.items()), key=repr)
+    )
 
 
 def _as_date(value: Any) -> date | None:

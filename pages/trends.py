@@ -18,11 +18,11 @@ from churn.charts import (
     window_sensitivity,
 )
 from churn.db import QueryError
-from churn.facts import sensitivity_windows
 from churn.i18n import format_int, format_money, format_percent, format_period, t
 from churn.metrics import last_complete_periods, losses_by, losses_by_segment
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
+from churn.window import sensitivity_windows
 
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")

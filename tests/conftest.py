@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from churn.build import VIEW_NODES, Builds
 from churn.db import open_connection
 from churn.ingest import load_files
 from churn.settings import Settings
+from churn.tiers import TierRule
 from churn.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "data"
@@ -42,6 +45,14 @@ def demo() -> Iterator[Workspace]:
     workspace = Workspace.with_demo()
     yield workspace
     workspace.close()
+
+
+def build_tables(
+    con: duckdb.DuckDBPyConnection, as_of: date, window_days: int, *tables: str, tier_rule: TierRule | None = None
+) -> None:
+    """Build derived tables (churn.build) on a bare connection: those every view reads and ``tables``."""
+    values = {"as_of": as_of, "window_days": window_days, "tier_rule": tier_rule or TierRule(), "reason_overrides": ()}
+    Builds(con).ensure([*VIEW_NODES, *tables], values)
 
 
 def period_params(

@@ -10,12 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
-from churn.facts import build_facts, build_filter_groups, build_order_days, build_tiers
 from churn.ingest import create_canonical_tables
-from churn.tiers import TierRule
 from churn.workspace import Workspace
 from tests import reference
-from tests.conftest import NO_FILTERS, TINY_AS_OF, period_params
+from tests.conftest import NO_FILTERS, TINY_AS_OF, build_tables, period_params
 
 
 def monthly(workspace: Workspace, date_from: date = date(2000, 1, 1), date_to: date = TINY_AS_OF) -> pd.DataFrame:
@@ -171,10 +169,7 @@ def test_sql_matches_reference_on_random_orders(
             con.executemany(
                 "insert into customers (customer_id, churn_date) values (?, ?)", list(explicit_dates.items())
             )
-        build_order_days(con, as_of)
-        build_facts(con, as_of, window)
-        build_tiers(con, as_of, TierRule())
-        build_filter_groups(con, window)
+        build_tables(con, as_of, window, "spell_flows", "cohort_flows")
         expected_spells = reference.spells(dated, as_of, window, explicit_dates)
         got_spells = con.execute(
             "select customer_id, spell_number, spell_start, last_order_date, churn_date from customer_spells"

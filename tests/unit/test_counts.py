@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 from churn.db import open_connection
-from churn.facts import build_tiers
 from churn.ingest import create_canonical_tables, load_file
 from churn.tiers import TierRule
 from churn.workspace import Workspace
@@ -93,7 +92,7 @@ def test_a_tie_in_cents_is_decided_by_the_customer_id(tmp_path: Path) -> None:
     # worth 30.30: a tie, so the customer id decides and A ranks first (platinum of 2 customers:
     # ceil(0.02) = 1). Without rounding to cents B would rank first.
     workspace = loaded(tmp_path, "customer,date,amount\nA,2024-01-05,10.10\nA,2024-02-05,20.20\nB,2024-01-05,30.30\n")
-    build_tiers(workspace.con, AS_OF, TierRule())
+    workspace.ensure_facts(AS_OF, 90, TierRule())
     ranked = workspace.con.execute("select customer_id, value, tier from customer_tiers order by value_rank").fetchall()
     assert ranked == [("A", 30.3, "platinum"), ("B", 30.3, "lead")]
     workspace.close()

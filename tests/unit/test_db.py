@@ -75,7 +75,9 @@ def test_runaway_query_is_interrupted_with_a_message(tmp_path: Path, monkeypatch
 
     workspace = Workspace(open_connection([tmp_path]))
     monkeypatch.setattr(churn.workspace, "QUERY_TIMEOUT_SECONDS", 0.2)
-    monkeypatch.setattr(churn.db, "load_sql", lambda name: "select count(*) from range(1000000000000) a")
+    runaway = "select count(*) from range(1000000000000) a"
+    monkeypatch.setattr(churn.db, "load_sql", lambda name: runaway)
+    monkeypatch.setattr(churn.workspace, "load_sql", lambda name: runaway)
     with pytest.raises(QueryError) as raised:
         workspace.query("runaway")
     assert raised.value.message == "The computation 'runaway' was stopped."

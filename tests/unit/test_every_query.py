@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from churn.db import QUERIES_DIR, load_sql, query_parameters
+from churn.db import load_sql, query_files, query_parameters
 from churn.tiers import TierRule
 from churn.workspace import Workspace
 from tests.conftest import NO_FILTERS, TINY_AS_OF, TINY_WINDOW
@@ -35,10 +35,17 @@ PARAMETERS: dict[str, object] = {
     "holdout_weeks": 13,
     "loss_from": date(2023, 12, 1),
     "loss_until": date(2024, 7, 1),
+    "flows": ["spell_flows"],
+    "spells": "customer_spells",
+    "reasons": ["Price too high", None],
+    "categories": [None, "Competitor"],
+    "causes": ["dissatisfaction", "competitor"],
+    "edited": [False, True],
 }
 # Queries over the two windows of a tier migration read tables that Workspace.tier_migration builds.
 MIGRATION_QUERIES = {"tier_migration", "tier_drops"}
 MIGRATION_WINDOWS = ((date(2024, 1, 1), date(2024, 3, 31)), (date(2024, 4, 1), date(2024, 6, 30)))
+PARAMETERS.update({"migration_before": MIGRATION_WINDOWS[0], "migration_after": MIGRATION_WINDOWS[1]})
 EXPECTED_COLUMNS = {
     "customer_spells": {"customer_id", "spell_number", "spell_start", "last_order_date", "churn_date", "is_churned"},
     "customer_facts": {"customer_id", "first_order_date", "revenue", "is_active", "spells", "churn_date"},
@@ -133,8 +140,12 @@ EXPECTED_COLUMNS = {
         "margin_per_customer",
     },
     "holdout_repeat_purchases": {"week", "repeat_purchases"},
+    "customer_profiles": {"customer_id", "first_order_date", "revenue", "region", "churn_reason", "extra"},
+    "reasons_on_record": {"reason", "category", "customers", "lost_customers"},
+    "reason_map": {"reason_raw", "category_raw", "cause", "is_edited"},
 }
-QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
+# Every SQL file but the macros (they define functions and return nothing).
+QUERY_NAMES = sorted(name for name, path in query_files().items() if path.parent.name != "macros")
 
 
 def test_every_query_has_expected_columns_listed() -> None:

@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from churn import i18n
 from churn.causes import CAUSES
 from churn.clv import MODEL_STATUSES
+from churn.db import load_sql
 from churn.i18n import (
     COUNTS,
     MESSAGES,
@@ -171,7 +172,7 @@ def page_dynamic_keys() -> dict[str, tuple[str, ...]]:
             ("pages/causes.py", "DIMENSIONS"),
         )
     ]
-    warnings = re.findall(r"select '(\w+)'", (ROOT / "queries" / "data_warnings.sql").read_text(encoding="utf-8"))
+    warnings = re.findall(r"select '(\w+)'", load_sql("data_warnings"))
     return {
         "data.delimiter.": tuple(ast.literal_eval(v) for v in delimiters.values),
         "dimension.": tuple({*FILTER_DIMENSIONS, *(d for group in dimensions for d in group)}),
@@ -239,7 +240,7 @@ NEVER_ONE = {
     "whatif.competitor_caption": "twice a whole number",
     "trends.cohort_caption": "pages/trends.py SMALL_COHORT",
     "tiers.curve_hover": "a percentage",
-    "sidebar.window_reason_none": "churn.facts.FALLBACK_WINDOW_DAYS",
+    "sidebar.window_reason_none": "churn.window.FALLBACK_WINDOW_DAYS",
     "sidebar.use_suggestion": "a suggested W is 30 days at least",
     "ltv.why_silent": "'days' follows the silent days, more than the usual gap",
 }

@@ -123,5 +123,5 @@ def test_a_customers_dimensions_are_the_most_frequent_ties_broken_the_same_way_e
         # P: channel shop on 3 lines (Jan 3, Feb 1, Feb 2) against web on 2; category tea 3 : 2.
         # Q: phone on 3 lines against web on 2; no category at all.
         assert rows == [("P", "North", "shop", "tea"), ("Q", "West", "phone", None), ("R", "West", None, None)]
-        workspace._facts_key = None  # rebuild
+        workspace.builds.reset()  # rebuild
     workspace.close()

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from churn.db import open_connection
-from churn.facts import build_facts, build_filter_groups, build_order_days, build_tiers
 from churn.ingest import create_canonical_tables
 from churn.tiers import TierRule, TierRuleError
 from churn.workspace import Workspace
@@ -27,7 +26,7 @@ def workspace_with_values(tmp_path: Path, values: dict[str, float], costs: dict[
 
 
 def tiers_of(workspace: Workspace, rule: TierRule | None = None) -> dict[str, str]:
-    build_tiers(workspace.con, AS_OF, rule or TierRule())
+    workspace.ensure_facts(AS_OF, 90, rule or TierRule())
     return dict(workspace.con.execute("select customer_id, tier from customer_tiers").fetchall())
 
 
@@ -112,7 +111,7 @@ def test_gini_on_known_distributions(tmp_path: Path) -> None:
     def gini(values: dict[str, float], folder: Path) -> float:
         folder.mkdir()
         workspace = workspace_with_values(folder, values)
-        build_tiers(workspace.con, AS_OF, TierRule())
+        workspace.ensure_facts(AS_OF, 90, TierRule())
         return float(workspace.query("value_concentration", {"curve_basis": "revenue"})["gini"].iloc[0])
 
     # [0, 0, 0, 10]: 2 * (4 * 10) / (4 * 10) - 5 / 4 = 0.75
@@ -212,13 +211,10 @@ def test_customers_file_alone_is_ranked_by_total_revenue(tmp_path: Path) -> None
         "insert into customers (customer_id, total_revenue, status) values "
         "('X', 500, 'active'), ('Y', 100, 'churned'), ('Z', 900, 'Active')"
     )
-    build_order_days(con, AS_OF)
-    build_facts(con, AS_OF, 90)
-    build_tiers(con, AS_OF, TierRule((40, 0, 0, 60)))
+    workspace = Workspace(con)
+    workspace.ensure_facts(AS_OF, 90, TierRule((40, 0, 0, 60)))
     rows = con.execute("select customer_id, tier, value from customer_tiers order by value_rank").fetchall()
     assert rows == [("Z", "platinum", 900), ("X", "platinum", 500), ("Y", "lead", 100)]  # ceil(1.2) = 2
-    build_filter_groups(con, 90)
-    workspace = Workspace(con)
     summary = workspace.query("tier_summary", NO_FILTERS).set_index("tier")
     assert summary.loc["lead", "lost_customers"] == 1  # Y's status says churned
     assert summary.loc["platinum", "lost_customers"] == 0

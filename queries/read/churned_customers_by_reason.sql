@@ -3,18 +3,9 @@
 -- event in [$loss_from, $loss_until), as in losses_by_cause_and_segment) and the revenue they
 -- took (revenue_lost_churned); the twelve largest reasons per class, the rest summed in one row
 -- with reason NULL. Customers without any reason are one row with reason NULL in 'unknown'.
--- Built on churn_events, customer_losses and filter_groups.
+-- Built on churn_events, customer_losses and kept_groups.
 -- Parameters: $loss_from, $loss_until, $tiers, $filter_dimension, $filter_values.
 with
-
-kept_groups as (
-    select *
-    from filter_groups
-    where is_kept(
-            tier, region, channel, category, segment, extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
-),
 
 churned as (
     select
@@ -24,7 +15,7 @@ churned as (
         arg_max(churn_events.revenue_lost, coalesce(churn_events.churn_date, date '0001-01-01'))
             as revenue_lost
     from churn_events
-    join kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
     where churn_events.churn_date is null
         or (churn_events.churn_date >= $loss_from::date and churn_events.churn_date < $loss_until::date)
     group by churn_events.customer_id

@@ -1,14 +1,14 @@
 -- active_customer_profiles: the customers active at the as-of date with their tier, last order,
 -- orders, revenue to date and in the 365 days up to their last order, region and any churn reason
 -- on record (an earlier loss): the candidates of the early-warning list. Built on customer_facts
--- and filter_groups.
+-- and kept_groups.
 -- Parameters: $tiers, $filter_dimension, $filter_values.
 with
 
 final as (
     select
         customer_facts.customer_id,
-        coalesce(filter_groups.tier, 'unranked') as tier,
+        coalesce(kept_groups.tier, 'unranked') as tier,
         customer_facts.last_order_date,
         customer_facts.orders,
         customer_facts.revenue,
@@ -17,13 +17,8 @@ final as (
         customer_facts.times_won_back,
         customer_facts.churn_reason
     from customer_facts
-    join filter_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
     where customer_facts.is_active
-        and is_kept(
-                filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-                filter_groups.segment, filter_groups.extra,
-                $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-            )
 )
 
 select * from final

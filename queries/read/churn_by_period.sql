@@ -1,7 +1,7 @@
 -- churn_by_period: per period [period_start, period_end) of the chosen grain, and per segment
 -- of the chosen dimension ('all' for one segment), the customer flow and churn rate.
--- Built on spell_flows (the flows per month and filter group of every W built so far),
--- filter_groups and customer_spells (the first order date).
+-- Built on the flows tables named by $flows (spell_flows: the view's W; with window_flows: the
+-- other windows of the sensitivity chart), kept_groups and customer_spells (the first order date).
 --   customers_at_start = spells started before period_start and not churned before it
 --   new                = first spells starting in the period
 --   reactivated        = later spells (won back) starting in the period
@@ -14,31 +14,27 @@
 -- is undercounted (no one can be W days silent yet) and "new" includes the existing base.
 -- Parameters: $as_of (date), $window_days, $grain ('month' | 'quarter' | 'year'), $date_from,
 --   $date_to, $dimension ('all' | 'tier' | 'region' | 'channel' | 'category' | 'segment', or
---   'window': one segment per window W whose flows spell_flows holds, for the sensitivity to W),
+--   'window': one segment per window W of the flows, for the sensitivity to W), $flows (the flows
+--   tables to read),
 --   $tiers (list of tiers to keep; empty = all customers), $filter_dimension ('region' |
 --   'channel' | 'category' | 'segment') and $filter_values (its values to keep; empty = all).
 with
 
-flows as (
+segment_flows as (
     select
-        spell_flows.*,
+        flows.*,
         case $dimension
-            when 'tier' then coalesce(filter_groups.tier, 'unranked')
-            when 'region' then coalesce(filter_groups.region, 'unknown')
-            when 'channel' then coalesce(filter_groups.channel, 'unknown')
-            when 'category' then coalesce(filter_groups.category, 'unknown')
-            when 'segment' then coalesce(filter_groups.segment, 'unknown')
-            when 'window' then spell_flows.window_days::varchar
+            when 'tier' then coalesce(kept_groups.tier, 'unranked')
+            when 'region' then coalesce(kept_groups.region, 'unknown')
+            when 'channel' then coalesce(kept_groups.channel, 'unknown')
+            when 'category' then coalesce(kept_groups.category, 'unknown')
+            when 'segment' then coalesce(kept_groups.segment, 'unknown')
+            when 'window' then flows.window_days::varchar
             else 'all'
         end as segment
-    from spell_flows
-    join filter_groups using (filter_group_id)
-    where (spell_flows.window_days = $window_days::integer or $dimension = 'window')
-        and is_kept(
-            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-            filter_groups.segment, filter_groups.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
+    from query_table($flows::varchar[], true) as flows
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    where (flows.window_days = $window_days::integer or $dimension = 'window')
 ),
 
 first_order as (
@@ -64,7 +60,7 @@ per_period as (
         end) as churned,
         sum(churned_total) as churned_total,
         sum(revenue_lost) as revenue_lost
-    from flows
+    from segment_flows
     group by all
 ),
 

@@ -1,17 +1,12 @@
 -- customer_status: customers active and lost now (not active at the as-of date), and those won
 -- back at least once, for the tiers kept by the filters ($tiers; $filter_dimension and
--- $filter_values; empty = all). Built on customer_facts and filter_groups.
+-- $filter_values; empty = all). Built on customer_facts and kept_groups.
 with
 
 facts as (
     select customer_facts.*
     from customer_facts
-    join filter_groups using (filter_group_id)
-    where is_kept(
-            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-            filter_groups.segment, filter_groups.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
 ),
 
 final as (

@@ -2,8 +2,8 @@
 -- start, how many of them churned in the period, and their revenue in the 365 days before the
 -- period start (all of them: revenue_base; those who churned: revenue_lost). The part of revenue
 -- churn that no filter changes, built once per as-of date, W, tiers and grain (on first use by
--- revenue_churn_by_period, see Workspace.query), so that a filter change only adds up groups.
--- Built on customer_spells (with filter_group_id set) and orders.
+-- revenue_churn_by_period), so that a filter change only adds up groups.
+-- Built on customer_spells, customer_filter_groups and orders.
 -- Parameters: $as_of, $grain.
 with
 
@@ -16,12 +16,13 @@ at_start as (
     select
         periods.period_start,
         customer_spells.customer_id,
-        customer_spells.filter_group_id,
+        customer_filter_groups.filter_group_id,
         coalesce(customer_spells.churn_date < periods.period_end, false) as is_churned_in_period
     from periods
     join customer_spells
         on customer_spells.spell_start < periods.period_start
         and (customer_spells.churn_date is null or customer_spells.churn_date >= periods.period_start)
+    join customer_filter_groups on customer_filter_groups.customer_id = customer_spells.customer_id
 ),
 
 per_customer as (

@@ -12,18 +12,9 @@
 -- A customer counts under the cause on record now and their current segment, so a breakdown
 -- adds up to its total. With $dimension = 'all' every class is listed, with zeros when nobody
 -- left for it. A customers file alone: a listed lost customer without a churn date is in every
--- period range. Built on churn_events, customer_losses and filter_groups.
+-- period range. Built on churn_events, customer_losses and kept_groups.
 -- Parameters: $loss_from, $loss_until (dates), $dimension, $tiers, $filter_dimension, $filter_values.
 with
-
-kept_groups as (
-    select *
-    from filter_groups
-    where is_kept(
-            tier, region, channel, category, segment, extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
-),
 
 events_in_periods as (
     select
@@ -35,7 +26,7 @@ events_in_periods as (
         arg_max(churn_events.revenue_lost, coalesce(churn_events.churn_date, date '0001-01-01'))
             as revenue_lost_churned
     from churn_events
-    join kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
     where churn_events.churn_date is null
         or (churn_events.churn_date >= $loss_from::date and churn_events.churn_date < $loss_until::date)
     group by churn_events.customer_id
@@ -58,7 +49,7 @@ customers as (
         customer_losses.is_lost_now,
         customer_losses.revenue_lost_now
     from customer_losses
-    join kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
     left join events_in_periods using (customer_id)
 ),
 

@@ -4,19 +4,14 @@
 -- the cohort of their first purchase). Only period ends on or before the as-of date.
 -- Active at day d: a spell with spell_start <= d and no churn on or before d.
 -- Built on cohort_flows (the starts and churns per filter group, cohort month and month) and
--- filter_groups (for the filters).
+-- kept_groups (for the filters).
 -- Parameters: $as_of, $cohort_grain ('month' | 'quarter'), $tiers, $filter_dimension, $filter_values.
 with
 
 flows as (
     select cohort_flows.*
     from cohort_flows
-    join filter_groups using (filter_group_id)
-    where is_kept(
-            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-            filter_groups.segment, filter_groups.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
 ),
 
 cohort_sizes as (

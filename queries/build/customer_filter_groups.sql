@@ -1,22 +1,22 @@
 -- customer_filter_groups: every customer's filter group. Customers with the same tier, region,
 -- channel, category, segment and extra dimension values look alike to every filter, so a filter
--- is decided once per group (filter_groups: a few hundred rows) and the big tables only carry
--- the group's number (filter_group_id in customer_facts and customer_spells, set by
--- churn.facts.build_filter_groups): a filter change then joins integers with a tiny table
--- instead of matching every customer id.
--- Built on customer_facts and customer_tiers.
+-- is decided once per group (filter_groups: a few hundred rows, filtered by kept_groups) and the
+-- tables a filter change reads carry the group's number (filter_group_id in customer_facts, the
+-- flows, churn_events, customer_losses), joined in when they are built: a filter change then
+-- joins integers with a tiny table instead of matching every customer id.
+-- Built on customer_profiles and customer_tiers.
 with
 
 described as (
     select
-        customer_facts.customer_id,
+        customer_profiles.customer_id,
         customer_tiers.tier,
-        customer_facts.region,
-        customer_facts.channel,
-        customer_facts.category,
-        customer_facts.segment,
-        customer_facts.extra
-    from customer_facts
+        customer_profiles.region,
+        customer_profiles.channel,
+        customer_profiles.category,
+        customer_profiles.segment,
+        customer_profiles.extra
+    from customer_profiles
     left join customer_tiers using (customer_id)
 ),
 

@@ -1,11 +1,11 @@
--- customer_facts: one row per customer up to the as-of date: value, activity, current status,
--- the churn reason on record and descriptive dimensions. Built from customer_spells: a customer
--- with returns only (no purchase day up to the as-of date) has no spell and is not a customer
--- here; their returns stay in the orders (and the dataset's revenue).
--- Customers with orders get their status from their spells. A dataset with no orders at all
--- (a customers file alone) gets one row per listed customer instead: lost when it has a churn
--- date on or before the as-of date or a status that says so (status_words); its revenue is the
--- file's total revenue.
+-- customer_profiles: one row per customer up to the as-of date with what does not depend on the
+-- inactivity window W: their orders (first and last purchase, lines, revenue, cost), their
+-- region, channel, category and segment, the churn reason on record, the extra dimensions and
+-- what a customers file says (churn date, a status that says lost, total revenue).
+-- The customers: those with a purchase (a line that is not a return) up to the as-of date; a
+-- customer with returns only is not one (their returns stay in the orders and the dataset's
+-- revenue). A dataset with no orders at all (a customers file alone) has one row per listed
+-- customer, its revenue the file's total revenue.
 -- Parameters: $as_of (date).
 with
 
@@ -13,10 +13,6 @@ orders_to_date as (
     select *
     from orders
     where order_date <= $as_of::date
-),
-
-spells as (
-    select * from customer_spells
 ),
 
 order_summary as (
@@ -73,17 +69,6 @@ order_dimensions as (
         arg_max(value, (lines, latest, value)) filter (where dimension = 'channel') as channel,
         arg_max(value, (lines, latest, value)) filter (where dimension = 'category') as category
     from dimension_lines
-    group by customer_id
-),
-
-spell_summary as (
-    select
-        customer_id,
-        count(*)::integer as spells,
-        arg_max_null(churn_date, spell_number) as churn_date,
-        arg_max(spell_start, spell_number) as current_spell_start,
-        arg_max(revenue_last_12_months, spell_number) as revenue_last_12_months
-    from spells
     group by customer_id
 ),
 
@@ -144,24 +129,20 @@ order_customers as (
         revenue,
         cost,
         revenue - cost as margin,
-        spells,
-        spells - 1 as times_won_back,
-        current_spell_start,
-        churn_date,
-        churn_date is null as is_active,
-        revenue_last_12_months,
         coalesce(customer_attributes.region, order_region) as region,
         channel,
         category,
         segment,
         coalesce(customer_attributes.churn_reason, order_churn_reason) as churn_reason,
         churn_category,
-        customer_extra.extra
+        customer_extra.extra,
+        listed_churn_date,
+        is_listed_as_lost
     from order_summary
-    join spell_summary using (customer_id)
     left join order_dimensions using (customer_id)
     left join customer_attributes using (customer_id)
     left join customer_extra using (customer_id)
+    where first_order_date is not null
 ),
 
 listed_customers as (
@@ -173,19 +154,15 @@ listed_customers as (
         total_revenue as revenue,
         null::double as cost,
         null::double as margin,
-        0 as spells,
-        0 as times_won_back,
-        null::date as current_spell_start,
-        listed_churn_date as churn_date,
-        not (listed_churn_date is not null or coalesce(is_listed_as_lost, false)) as is_active,
-        total_revenue as revenue_last_12_months,
         region,
         null::varchar as channel,
         null::varchar as category,
         segment,
         churn_reason,
         churn_category,
-        customer_extra.extra
+        customer_extra.extra,
+        listed_churn_date,
+        is_listed_as_lost
     from customer_attributes
     left join customer_extra using (customer_id)
     where not exists (select 1 from orders)
@@ -197,9 +174,5 @@ final as (
     select * from listed_customers
 )
 
-select
-    *,
-    -- Set once the tiers are known (churn.facts.build_filter_groups).
-    null::integer as filter_group_id
-from final
+select * from final
 order by customer_id

@@ -4,6 +4,7 @@
 --                order lines can be counted)
 --   customers    customers with at least one purchase (a line that is not a return), or listed
 --   first_date, last_date: the first and last purchase day
+--   has_costs    every order line has a cost, so that margin can be a tier basis
 with
 
 order_summary as (
@@ -13,7 +14,8 @@ order_summary as (
         count(distinct customer_id) filter (where amount >= 0) as order_customers,
         sum(amount) as revenue,
         min(order_date) filter (where amount >= 0) as first_date,
-        max(order_date) filter (where amount >= 0) as last_date
+        max(order_date) filter (where amount >= 0) as last_date,
+        count(*) > 0 and count(cost) = count(*) as has_costs
     from orders
 ),
 
@@ -40,7 +42,8 @@ final as (
         first_date,
         last_date,
         order_customers,
-        listed_customers
+        listed_customers,
+        has_costs
     from order_summary, customer_summary, all_customers
 )
 

@@ -3,7 +3,7 @@
 -- lifetime revenue, and how many of the tier's customers are active or lost now (at the as-of
 -- date). Tiers rank every customer; the figures count the customers kept by the filters ($tiers,
 -- $filter_dimension, $filter_values), so that lost now adds up to the same total as elsewhere.
--- Built on customer_tiers, customer_facts and filter_groups.
+-- Built on customer_tiers, customer_facts and kept_groups.
 with
 
 tiers as (
@@ -16,12 +16,7 @@ status as (
         customer_facts.revenue as lifetime_revenue,
         not customer_facts.is_active as is_lost
     from customer_facts
-    join filter_groups using (filter_group_id)
-    where is_kept(
-            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-            filter_groups.segment, filter_groups.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
 ),
 
 per_tier as (

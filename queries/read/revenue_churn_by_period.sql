@@ -3,7 +3,7 @@
 --   revenue_lost = the same revenue of those of them who churned in the period (the customers
 --                  counted in "churned" of churn_by_period)
 --   revenue_churn_rate = revenue_lost / revenue_base (at most 100% when no revenue is negative)
--- Built on period_revenue_by_filter_group (built on first use) and filter_groups (for the filters).
+-- Built on period_revenue_by_filter_group and kept_groups (for the filters).
 -- Parameters: $as_of, $grain, $date_from, $date_to, $tiers, $filter_dimension, $filter_values.
 with
 
@@ -20,12 +20,7 @@ per_period as (
         sum(revenue_base) as revenue_base,
         sum(revenue_lost) as revenue_lost
     from period_revenue_by_filter_group
-    join filter_groups using (filter_group_id)
-    where is_kept(
-            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-            filter_groups.segment, filter_groups.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
     group by period_start
 ),
 

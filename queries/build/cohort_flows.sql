@@ -4,8 +4,16 @@
 -- filter-independent part of cohort_retention, built with the spells, so that a filter change
 -- adds up these rows instead of going through every spell. Months are enough for monthly and
 -- quarterly cohorts: both only ask which month a date falls in.
--- Built on customer_spells (with filter_group_id set).
+-- Built on customer_spells and customer_filter_groups.
 with
+
+spells as (
+    select
+        customer_spells.*,
+        customer_filter_groups.filter_group_id
+    from customer_spells
+    join customer_filter_groups using (customer_id)
+),
 
 events as (
     select
@@ -14,7 +22,7 @@ events as (
         date_trunc('month', spell_start)::date as month,
         1 as change,
         (spell_number = 1)::integer as first_spells
-    from customer_spells
+    from spells
     union all
     select
         filter_group_id,
@@ -22,7 +30,7 @@ events as (
         date_trunc('month', churn_date)::date,
         -1,
         0
-    from customer_spells
+    from spells
     where is_churned
 ),
 

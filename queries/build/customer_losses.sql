@@ -5,8 +5,7 @@
 --   is_lost_now      not active at the as-of date
 --   revenue_lost_now the revenue of the 365 days up to the last order (customers file alone:
 --                    its total revenue), counted when lost now
--- Built (as a table, with the facts and filter groups, and again when the user corrects a cause)
--- on customer_facts and reason_map.
+-- Built on customer_facts and reason_map (again when the user corrects a cause).
 with
 
 left_once as (

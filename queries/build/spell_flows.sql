@@ -1,6 +1,6 @@
--- spell_flows: the customer flows of churn_by_period, per month and filter group, for one window
--- W: the filter-independent part, built with the spells, so that a filter change, another grain
--- or another segment only adds up a few thousand rows (queries/churn_by_period.sql).
+-- spell_flows: the customer flows of churn_by_period, per window W, month and filter group: the
+-- filter-independent part, built with the spells, so that a filter change, another grain or
+-- another segment only adds up a few thousand rows (queries/read/churn_by_period.sql).
 --   new, reactivated   = first spells and later spells (won back) starting in the month
 --   churned_total      = spells churning in the month; revenue_lost = their revenue in the 365
 --                        days up to their last order
@@ -8,22 +8,34 @@
 --                        quarter / year as they churned: churn_by_period's "churned" counts
 --                        only spells active at the start of the period, so it leaves out the
 --                        ones that started in the period of its grain.
--- Built on customer_spells (with filter_group_id set).
--- Parameters: $window_days (the W of the spells, recorded in every row).
+-- Built on the spells table named by $spells (customer_spells: the table spell_flows of the view's
+-- W; window_spells: window_flows, the other windows of the sensitivity chart) and
+-- customer_filter_groups.
+-- Parameters: $spells (a table name).
 with
+
+spells as (
+    select
+        spells.*,
+        customer_filter_groups.filter_group_id
+    from query_table($spells) as spells
+    join customer_filter_groups using (customer_id)
+),
 
 starts as (
     select
+        window_days,
         filter_group_id,
         date_trunc('month', spell_start)::date as month,
         count(*) filter (where spell_number = 1) as new,
         count(*) filter (where spell_number > 1) as reactivated
-    from customer_spells
+    from spells
     group by all
 ),
 
 churns as (
     select
+        window_days,
         filter_group_id,
         date_trunc('month', churn_date)::date as month,
         count(*) as churned_total,
@@ -33,14 +45,14 @@ churns as (
             as started_same_quarter,
         count(*) filter (where year(spell_start) = year(churn_date)) as started_same_year,
         coalesce(sum(revenue_last_12_months), 0) as revenue_lost
-    from customer_spells
+    from spells
     where is_churned
     group by all
 ),
 
 final as (
     select
-        $window_days::integer as window_days,
+        window_days,
         filter_group_id,
         month,
         coalesce(starts.new, 0) as new,
@@ -51,7 +63,7 @@ final as (
         coalesce(churns.started_same_year, 0) as started_same_year,
         coalesce(churns.revenue_lost, 0) as revenue_lost
     from starts
-    full outer join churns using (filter_group_id, month)
+    full outer join churns using (window_days, filter_group_id, month)
 )
 
 select * from final

@@ -1,14 +1,14 @@
 -- value_distribution: realised value per customer to the as-of date (revenue, and margin when
 -- every order has a cost), summarised per segment of $dimension ('all', 'tier', 'cohort' =
 -- first-purchase year, 'region', 'channel'): customers, total, average, and the quantiles of a
--- box plot (10%, 25%, median, 75%, 90%). Built on customer_facts and filter_groups.
+-- box plot (10%, 25%, median, 75%, 90%). Built on customer_facts and kept_groups.
 -- Parameters: $dimension, $tiers, $filter_dimension, $filter_values.
 with
 
 values_by_customer as (
     select
         case $dimension
-            when 'tier' then coalesce(filter_groups.tier, 'unranked')
+            when 'tier' then coalesce(kept_groups.tier, 'unranked')
             when 'cohort' then coalesce(year(customer_facts.first_order_date)::varchar, 'unknown')
             when 'region' then coalesce(customer_facts.region, 'unknown')
             when 'channel' then coalesce(customer_facts.channel, 'unknown')
@@ -17,12 +17,7 @@ values_by_customer as (
         customer_facts.revenue,
         customer_facts.margin
     from customer_facts
-    join filter_groups using (filter_group_id)
-    where is_kept(
-            filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-            filter_groups.segment, filter_groups.extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
 ),
 
 final as (

@@ -93,7 +93,7 @@ final as (
 select
     *,
     churn_date is not null as is_churned,
-    -- Set once the tiers are known (churn.facts.build_filter_groups).
-    null::integer as filter_group_id
+    -- The W these spells were cut with (window_spells holds the spells of several).
+    $window_days::integer as window_days
 from final
 order by customer_id, spell_number

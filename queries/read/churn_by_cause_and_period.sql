@@ -2,18 +2,9 @@
 -- period of $grain and cause class in the periods shown ([$loss_from, $loss_until)), their
 -- revenue lost, and each class's share of the period's events. A customer's cause is the one on
 -- record now, applied to each of their churn events. Built on churn_events, customer_losses and
--- filter_groups.
+-- kept_groups.
 -- Parameters: $grain, $loss_from, $loss_until, $tiers, $filter_dimension, $filter_values.
 with
-
-kept_groups as (
-    select *
-    from filter_groups
-    where is_kept(
-            tier, region, channel, category, segment, extra,
-            $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-        )
-),
 
 events as (
     select
@@ -21,7 +12,7 @@ events as (
         customer_losses.cause,
         churn_events.revenue_lost
     from churn_events
-    join kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
     join customer_losses using (customer_id)
     where churn_events.churn_date >= $loss_from::date and churn_events.churn_date < $loss_until::date
 ),

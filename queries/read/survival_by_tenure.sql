@@ -4,30 +4,26 @@
 -- churned is censored at the as-of date. Months are whole 30.4375-day steps.
 --   at_risk(k) = customers whose time is >= k months;  events(k) = first churns in month k
 --   survival(k) = product over months j <= k of (1 - events(j) / at_risk(j))
--- Built on customer_spells and filter_groups (segments and filters).
+-- Built on customer_facts (each customer's first spell) and kept_groups (segments and filters).
 -- Parameters: $as_of, $split, $tiers, $filter_dimension, $filter_values.
 with
 
 first_spells as (
     select
-        customer_spells.customer_id,
-        customer_spells.spell_start,
-        customer_spells.churn_date,
+        customer_facts.customer_id,
+        customer_facts.first_order_date as spell_start,
+        customer_facts.first_churn_date as churn_date,
         case $split
-            when 'tier' then coalesce(filter_groups.tier, 'unranked')
-            when 'region' then coalesce(filter_groups.region, 'unknown')
-            when 'channel' then coalesce(filter_groups.channel, 'unknown')
-            when 'cohort_year' then year(customer_spells.spell_start)::varchar
+            when 'tier' then coalesce(kept_groups.tier, 'unranked')
+            when 'region' then coalesce(kept_groups.region, 'unknown')
+            when 'channel' then coalesce(kept_groups.channel, 'unknown')
+            when 'cohort_year' then year(customer_facts.first_order_date)::varchar
             else 'all'
         end as segment
-    from customer_spells
-    join filter_groups using (filter_group_id)
-    where customer_spells.spell_number = 1
-        and is_kept(
-                filter_groups.tier, filter_groups.region, filter_groups.channel, filter_groups.category,
-                filter_groups.segment, filter_groups.extra,
-                $tiers::varchar[], $filter_dimension, $filter_values::varchar[]
-            )
+    from customer_facts
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    -- Customers with orders (a first spell): first_order_date starts it, first_churn_date ends it.
+    where customer_facts.spells > 0
 ),
 
 durations as (

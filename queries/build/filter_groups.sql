@@ -1,5 +1,5 @@
 -- filter_groups: one row per filter group (see customer_filter_groups) with the values every
--- filter looks at; the filtered queries join it on filter_group_id and apply is_kept to it.
+-- filter looks at; what a view's filters keep of them is kept_groups (queries/macros).
 -- Built on customer_filter_groups.
 with
 
