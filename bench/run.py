@@ -7,7 +7,7 @@ measures in one run, each in its own process (so that peak memory is that work's
 - DuckDB's bare ``read_csv`` of the orders file into a table, the yardstick for the import;
 - import: orders and customers files into the canonical tables (CSV; and the orders as
   Parquet), then the derived tables of the default view (suggested W, spells, facts, tiers);
-- every page's queries (``bench/pages.py``) for the default view, then for a filter change
+- every page's figures (``churn.page_data``: what the page draws) for the default view, then for a filter change
   (median of ``--repeat`` region filters); a what-if lever change;
 - the pandas peer (``bench/peer.py``): read the files, then per page the same figures for the
   same filter changes;
@@ -33,15 +33,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 
-from bench import pages, peer  # noqa: E402
+from bench import peer  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.simulate import simulate_summary  # noqa: E402
 from churn.clv import fit_bgnbd, fit_gamma_gamma, predict  # noqa: E402
 from churn.db import open_connection  # noqa: E402
 from churn.ingest import create_canonical_tables, load_file  # noqa: E402
+from churn.page_data import PAGES, Overview, WhatIf  # noqa: E402
 from churn.settings import Settings  # noqa: E402
 from churn.sources import prepare_file  # noqa: E402
-from churn.whatif import Levers, baseline_for, compare  # noqa: E402
+from churn.whatif import Levers, compare  # noqa: E402
 from churn.workspace import Workspace  # noqa: E402
 
 MARKER_START = "<!-- bench:start -->"
@@ -115,19 +116,15 @@ def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) ->
     workspace, settings, load_s, derive_s = load_workspace(orders, customers)
     result: dict[str, object] = {"import_s": time.perf_counter() - start, "load_s": load_s, "derive_s": derive_s}
     if with_pages:
-        dataset = workspace.dataset
-        assert dataset is not None and dataset.first_date is not None
-        first = dataset.first_date
-        for name, page in pages.PAGES.items():
-            result[f"{name}_first_ms"] = median_ms(lambda p=page: p(workspace, settings, first), 1)
-
+        for name, page in PAGES.items():
+            result[f"{name}_first_ms"] = median_ms(lambda p=page: p(workspace, settings).load_all(), 1)
             result[f"{name}_ms"] = filter_changes(
                 lambda region, p=page: p(
-                    workspace, replace(settings, filter_dimension="region", filter_values=(region,)), first
-                ),
+                    workspace, replace(settings, filter_dimension="region", filter_values=(region,))
+                ).load_all(),
                 repeat,
             )
-        tiers, _ = baseline_for(workspace, settings)
+        tiers, _ = WhatIf(workspace, settings).baseline
         cuts = iter(range(1, repeat + 1))
         result["lever_ms"] = median_ms(lambda: compare(tiers, Levers(churn_cut_all=next(cuts) / 100), "month"), repeat)
     workspace.close()
@@ -198,10 +195,7 @@ def measure_large(orders: Path, customers: Path) -> dict[str, object]:
     start = time.perf_counter()
     workspace, settings, _, derive_s = load_workspace(orders, customers)
     import_s = time.perf_counter() - start
-    dataset = workspace.dataset
-    assert dataset is not None and dataset.first_date is not None
-    first = dataset.first_date
-    overview_ms = median_ms(lambda: pages.overview(workspace, settings, first), 1)
+    overview_ms = median_ms(lambda: Overview(workspace, settings).load_all(), 1)
     workspace.close()
     return {"import_s": import_s, "derive_s": derive_s, "overview_ms": overview_ms, "app_memory_mb": peak_memory_mb()}
 
@@ -233,7 +227,7 @@ def tables(rows: list[dict[str, object]]) -> str:
         "|---:|---|---:|---:|---:|---:|",
     ]
     for row in rows:
-        for name in pages.PAGES:
+        for name in PAGES:
             ours = float(row[f"{name}_ms"])  # type: ignore[arg-type]
             theirs = row.get(f"peer_{name}_ms")
             ratio = f"{float(theirs) / ours:.0f}×" if theirs is not None else "–"  # type: ignore[arg-type]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from churn.i18n import format_period, set_language, t
-from churn.metrics import LossTotals, losses_by
+from churn.metrics import LossTotals
+from churn.page_data import Causes, LifetimeValue, Overview, Tiers, Trends, WhatIf
 from churn.settings import Settings
 from churn.tiers import TIERS
-from churn.value import monthly_rate, value_by_tier
-from churn.whatif import Levers, baseline_for, compare, comparison_summary, retained_customer_value
+from churn.whatif import Levers, compare, comparison_summary, retained_customer_value
 from churn.workspace import Workspace
 
 
@@ -106,14 +106,16 @@ def build_report(
             "tier_filter": list(settings.tier_filter),
         },
     }
-    losses = workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date))
+    overview = Overview(workspace, settings)
     if dataset.first_date is None:
-        report["churn"] = {**_loss_totals(losses), "periods": []}
+        report["churn"] = {**_loss_totals(overview.loss_totals), "periods": []}
         report["causes"] = _causes_section(workspace, settings)
-        report["tiers"] = _tiers_section(workspace, settings, None)
+        report["tiers"] = _tiers_section(workspace, settings)
         report["ltv"] = _ltv_section(workspace, settings, holdout_weeks)
         return report
-    periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
+    trends = Trends(workspace, settings)
+    periods = trends.periods
+    assert periods is not None
     columns = [
         "period_start",
         "period_end",
@@ -135,8 +137,9 @@ def build_report(
         row["period_label"] = format_period(date.fromisoformat(row["period_start"]), settings.grain)
         row["revenue_lost"] = round(row["revenue_lost"], 2)
         rows.append(row)
-    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
-    revenue = workspace.query("revenue_churn_by_period", settings.period_params(dataset.first_date))
+    status = overview.status
+    revenue = trends.revenue
+    assert revenue is not None
     revenue_by_start = {
         _plain(start): (round(float(base), 2), _plain(rate))
         for start, base, rate in zip(
@@ -145,16 +148,12 @@ def build_report(
     }
     for row in rows:
         row["revenue_base"], row["revenue_churn_rate"] = revenue_by_start.get(row["period_start"], (0.0, None))
-    cohorts = workspace.query(
-        "cohort_retention", {"as_of": settings.as_of, "cohort_grain": "month", **settings.filter_params()}
-    )
-    survival = workspace.query(
-        "survival_by_tenure", {"as_of": settings.as_of, "split": "all", **settings.filter_params()}
-    )
+    cohorts = trends.cohorts("month")
+    survival = trends.survival("all")
     report["churn"] = {
         "active_customers": int(status["active_customers"]),
         "won_back_customers": int(status["won_back_customers"]),
-        **_loss_totals(losses),
+        **_loss_totals(overview.loss_totals),
         "periods": rows,
         "cohorts": [
             {key: _plain(value) for key, value in record.items()}
@@ -168,7 +167,7 @@ def build_report(
         ],
     }
     report["causes"] = _causes_section(workspace, settings)
-    report["tiers"] = _tiers_section(workspace, settings, dataset.first_date)
+    report["tiers"] = _tiers_section(workspace, settings)
     report["ltv"] = _ltv_section(workspace, settings, holdout_weeks)
     if scenario is not None:
         report["whatif"] = _whatif_section(workspace, settings, scenario)
@@ -181,9 +180,10 @@ def _ltv_section(workspace: Workspace, settings: Settings, holdout_weeks: int | 
     ``model_note``), the holdout ``validation``, the value of one retained customer (retention
     formula) and the classic formula; BG/NBD (time in weeks, as in the paper) and Gamma-Gamma."""
     section: dict[str, Any] = {"time_unit": "week", "horizon_months": 12, "annual_discount_rate": 0.10}
-    if workspace.dataset is not None and workspace.dataset.first_date is None:
+    data = LifetimeValue(workspace, settings)
+    formula = data.formula(0.10)
+    if formula is not None:
         # A customers file alone: no purchase model, the classic formula from tenure and status.
-        formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": monthly_rate(0.10)})
         section["model_status"] = "no_purchase_dates"
         section["model_note"] = section["error"] = "The purchase model needs transactions with dates."
         section["by_tier"] = [
@@ -197,7 +197,9 @@ def _ltv_section(workspace: Workspace, settings: Settings, holdout_weeks: int | 
             for row in formula.to_dict("records")
         ]
         return section
-    checked, values, use_margin = value_by_tier(workspace, settings, 12, 0.10, holdout_weeks)
+    tier_values = data.values(12, 0.10, holdout_weeks)
+    assert tier_values is not None
+    checked, values, use_margin = tier_values.checked, tier_values.values, tier_values.use_margin
     section["model_status"] = checked.status
     section["model_note"] = checked.note
     section["value_basis"] = "margin" if use_margin else "revenue"
@@ -224,8 +226,7 @@ def _ltv_section(workspace: Workspace, settings: Settings, holdout_weeks: int | 
         }
     else:
         section["error"] = checked.note
-    first = checked.summary.merge(workspace.query("customer_tier_assignment"), on="customer_id")
-    first_purchase = first.groupby("tier")["first_purchase_value"].mean()
+    first_purchase = data.first_purchase_by_tier(holdout_weeks)
     section["by_tier"] = [
         {
             "tier": row["tier"],
@@ -245,11 +246,12 @@ def _ltv_section(workspace: Workspace, settings: Settings, holdout_weeks: int | 
 
 def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) -> dict[str, Any]:
     """Baseline against the scenario over its horizon, and the starting assumptions per tier."""
-    tiers, use_margin = baseline_for(workspace, settings)
+    data = WhatIf(workspace, settings)
+    tiers, use_margin = data.baseline
     if not tiers:
         return {"error": "The what-if needs order dates and a complete period in the last 12 months."}
     comparison = compare(tiers, scenario, settings.grain)[0]
-    monthly = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
+    monthly = data.monthly_baseline
     return {
         "levers": asdict(scenario),
         "value_basis": "margin" if use_margin else "revenue",
@@ -275,9 +277,8 @@ def _whatif_section(workspace: Workspace, settings: Settings, scenario: Levers) 
     }
 
 
-def _loss_totals(losses: pd.DataFrame) -> dict[str, Any]:
+def _loss_totals(totals: LossTotals) -> dict[str, Any]:
     """The three measures of loss of the view (docs/metrics.md) and their revenue lost."""
-    totals = LossTotals.from_losses(losses)
     return {
         "churn_events": totals.churn_events,
         "churned_customers": totals.churned_customers,
@@ -294,10 +295,9 @@ def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     """Per cause class: customers churned in the periods shown (``customers``, their share and
     revenue lost), the churn events and the customers lost now of the class, and the top raw
     reasons of the customers churned."""
-    params = settings.loss_params(workspace.dataset.first_date if workspace.dataset else None)
-    losses = workspace.query("losses_by_cause_and_segment", params)
-    by_cause = losses_by(losses, "cause").merge(losses, on="cause")
-    reasons = workspace.query("churned_customers_by_reason", params)
+    data = Causes(workspace, settings)
+    by_cause = data.by_cause.merge(data.losses, on="cause")
+    reasons = data.churned_by_reason
     section: dict[str, Any] = {}
     for row in by_cause.to_dict("records"):
         top = reasons[(reasons["cause"] == row["cause"]) & reasons["reason"].notna()].head(5)
@@ -319,16 +319,16 @@ def _causes_section(workspace: Workspace, settings: Settings) -> dict[str, Any]:
     return section
 
 
-def _tiers_section(workspace: Workspace, settings: Settings, first_date: date | None) -> list[dict[str, Any]]:
+def _tiers_section(workspace: Workspace, settings: Settings) -> list[dict[str, Any]]:
     """Per tier: size and value (tier_summary), and churn of the last complete period
     (churn_by_period by tier); churn figures are null when the data has no order dates."""
-    summary = workspace.query("tier_summary", settings.filter_params())
-    tier_losses = workspace.query("losses_by_cause_and_segment", settings.loss_params(first_date, "tier"))
-    churned_by_tier = losses_by(tier_losses, "segment").set_index("segment")["customers"]
-    events_by_tier = tier_losses.groupby("segment")["churn_events"].sum()
+    data = Tiers(workspace, settings)
+    summary = data.summary
+    churned_by_tier = data.churned_by_tier
+    events_by_tier = data.events_by_tier
     last_period: dict[str, dict[str, Any]] = {}
-    if first_date is not None:
-        periods = workspace.query("churn_by_period", settings.period_params(first_date, dimension="tier"))
+    periods = data.periods
+    if periods is not None:
         complete = periods[periods["is_complete"]]
         if not complete.empty:
             last = complete[complete["period_start"] == complete["period_start"].max()]

@@ -149,7 +149,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             help=t("sidebar.filter_help"),
             key=filter_key,
         )
-        tier_rule = _tier_rule_controls(workspace.has_costs())
+        tier_rule = _tier_rule_controls(workspace.dataset is not None and workspace.dataset.has_costs)
         name = t("dataset.demo") if dataset.name == "demo" else dataset.name
         if dataset.first_date is None:
             st.caption(t("sidebar.dataset_list", name=name, customers=format_int(dataset.customers)))

@@ -14,15 +14,10 @@ lifetime-value page, the what-if page and the report.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
-from churn.clv import LifetimeModels
-from churn.settings import Settings
 from churn.tiers import TIERS
-from churn.whatif import baseline_for, classic_lifetime_value, retained_customer_value
-from churn.workspace import Workspace
+from churn.whatif import TierBaseline, classic_lifetime_value, retained_customer_value
 
 VALUE_COLUMNS = [
     "tier",
@@ -42,26 +37,19 @@ def monthly_rate(annual_rate: float) -> float:
     return (1 + annual_rate) ** (1 / 12) - 1
 
 
-def value_by_tier(
-    workspace: Workspace,
-    settings: Settings,
+def value_table(
+    tiers: pd.DataFrame,
+    monthly: list[TierBaseline],
+    predictions: pd.DataFrame | None,
     horizon_months: int,
     annual_discount: float,
-    holdout_weeks: int | None = None,
-) -> tuple[LifetimeModels, pd.DataFrame, bool]:
-    """Per tier: customers, and when the purchase model passed its checks their average P(alive),
-    expected purchases and predicted revenue over the horizon; the value of one retained customer
-    over the horizon, m and the monthly retention; the classic formula. Also the model check and
-    whether values are margin (True) or revenue."""
-    checked = workspace.lifetime_models(settings.as_of, holdout_weeks)
-    monthly, use_margin = baseline_for(workspace, replace(settings, grain="month"))
+) -> pd.DataFrame:
+    """Per tier of ``tiers`` (customer_tier_assignment): customers, and with ``predictions`` (per
+    customer, with their tier; None when the model did not pass its checks) their average
+    P(alive), expected purchases and predicted revenue over the horizon; from the monthly baseline
+    (churn.whatif.TierBaseline per month) the value of one retained customer over the horizon, m
+    and the monthly retention; the classic formula."""
     by_tier = {tier.tier: tier for tier in monthly}
-    tiers = workspace.cached_query("customer_tier_assignment")
-    predictions = None
-    if checked.models is not None:
-        predictions = workspace.clv_predictions(
-            settings.as_of, horizon_months, monthly_rate(annual_discount), holdout_weeks
-        ).merge(tiers, on="customer_id")
     rows = []
     counts = tiers.groupby("tier")["customer_id"].count()
     for tier in TIERS:
@@ -87,4 +75,4 @@ def value_by_tier(
                 ),
             }
         rows.append(row)
-    return checked, pd.DataFrame(rows, columns=VALUE_COLUMNS), use_margin
+    return pd.DataFrame(rows, columns=VALUE_COLUMNS)

@@ -29,9 +29,7 @@ from itertools import pairwise
 import pandas as pd
 
 from churn.causes import CAUSES
-from churn.settings import Settings
 from churn.tiers import TIERS
-from churn.workspace import Workspace
 
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 # The range of each lever (shares as fractions): the what-if page's controls and every scenario
@@ -193,33 +191,6 @@ def baseline_from_tables(baseline: pd.DataFrame, causes_by_tier: pd.DataFrame, u
             )
         )
     return tiers
-
-
-def baseline_for(workspace: Workspace, settings: Settings) -> tuple[list[TierBaseline], bool]:
-    """The tiers' starting assumptions for these settings (from the last 365 days to the as-of
-    date), and whether their value is margin (True) or revenue (no costs in the data).
-    Remembered by the workspace, so that moving a lever sends no query to the data."""
-    use_margin = workspace.has_costs()
-    dataset = workspace.dataset
-    if dataset is None or dataset.first_date is None:
-        return [], use_margin
-    baseline = workspace.cached_query(
-        "whatif_baseline", {"as_of": settings.as_of, "grain": settings.grain, "window_days": settings.window_days}
-    )
-    if baseline.empty or baseline["periods_observed"].max() == 0:
-        return [], use_margin
-    # The churn events of the same measured periods by tier and cause: what splits each tier's rate.
-    first = baseline.iloc[0]
-    losses = workspace.cached_query(
-        "losses_by_cause_and_segment",
-        {
-            **settings.loss_params(dataset.first_date, "tier"),
-            "loss_from": pd.Timestamp(first["window_start"]).date(),
-            "loss_until": pd.Timestamp(first["window_end"]).date(),
-        },
-    )
-    causes = losses[["cause", "segment", "churn_events"]].rename(columns={"churn_events": "customers"})
-    return baseline_from_tables(baseline, causes, use_margin), use_margin
 
 
 def comparison_summary(comparison: Comparison) -> dict[str, float | None]:

@@ -256,10 +256,6 @@ class Workspace:
         """Names of the unmapped columns kept as extra filter dimensions in this dataset."""
         return [str(name) for name in self.cached_query("extra_dimension_names")["dimension"]]
 
-    def has_costs(self) -> bool:
-        """Whether every order has a cost, so that margin can be a tier basis."""
-        return self.dataset is not None and self.dataset.has_costs
-
     def _values(self, params: dict[str, Any] | None) -> dict[str, Any]:
         """The settings a query's tables are built for: the view's, and those its parameters give."""
         values: dict[str, Any] = self.view.values() if self.view is not None else {}

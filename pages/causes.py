@@ -8,11 +8,11 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from churn.causes import CAUSES, accumulation_effect, merge_overrides, overrides_from_edits, read_overrides
+from churn.causes import CAUSES, merge_overrides, overrides_from_edits, read_overrides
 from churn.charts import cause_breakdown, cause_heatmap, cause_reasons, cause_trend
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, t
-from churn.metrics import LossTotals, losses_by
+from churn.page_data import Causes
 from churn.ui import (
     current_settings,
     explain_missing_churn,
@@ -26,9 +26,8 @@ EDITOR_VERSION = "causes_editor_version"
 
 workspace = session_workspace()
 settings = current_settings()
-dataset = workspace.dataset
-assert dataset is not None
-params = settings.loss_params(dataset.first_date)
+data = Causes(workspace, settings)
+dataset = data.dataset
 loss_from, loss_until = settings.loss_window(dataset.first_date)
 loss_to = loss_until - timedelta(days=1)
 grain_name = t(f"grain.{settings.grain}").lower()
@@ -39,14 +38,13 @@ if dataset.first_date is None:  # a customer list alone: every lost customer on 
 else:
     st.caption(t("causes.caption", loss_from=loss_from, loss_to=loss_to))
 try:
-    losses = workspace.query("losses_by_cause_and_segment", params)
+    totals = data.loss_totals
 except QueryError as error:
     show_query_error(error)
     st.stop()
-totals = LossTotals.from_losses(losses)
-by_cause = losses_by(losses, "cause")
+by_cause = data.by_cause
 lost_total = totals.churned_customers
-reasons = workspace.reasons if workspace.reasons is not None else pd.DataFrame()
+reasons = data.reasons
 if reasons.empty and lost_total:
     st.warning(t("causes.no_reason_column", customers=format_int(lost_total)))
 if lost_total == 0:
@@ -78,15 +76,13 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(cause_breakdown(by_cause), config={"displaylogo": False})
 with right:
-    st.plotly_chart(
-        cause_reasons(workspace.query("churned_customers_by_reason", params)), config={"displaylogo": False}
-    )
+    st.plotly_chart(cause_reasons(data.churned_by_reason), config={"displaylogo": False})
 
 # Trend by cause
-if dataset.first_date is None:
+by_period = data.by_period
+if by_period is None:
     st.info(t("causes.trend_needs_dates"))
 else:
-    by_period = workspace.query("churn_by_cause_and_period", params)
     left, right = st.columns(2)
     with left:
         title = t("causes.trend_title", grain=grain_name)
@@ -110,9 +106,7 @@ with right:
         horizontal=True,
         key="causes_measure",
     )
-heat = workspace.query("losses_by_cause_and_segment", {**params, "dimension": dimension}).rename(
-    columns={"churned_customers": "customers", "revenue_lost_churned": "revenue_lost"}
-)
+heat = data.by_segment(str(dimension))
 labels = (
     {tier: t(f"tier.{tier}") for tier in ("platinum", "gold", "iron", "lead", "unranked")}
     if dimension == "tier"
@@ -131,25 +125,21 @@ st.plotly_chart(
 
 # Competitor losses as relative position
 st.header(t("causes.accumulation_title"))
-lost_to_rivals = int(by_cause.loc[by_cause["cause"] == "competitor", "customers"].iloc[0])
-if lost_to_rivals == 0:
+rival = data.rival_effect
+if rival is None:
     st.info(t("causes.accumulation_none"))
 else:
-    ours = int(workspace.query("customer_status", settings.filter_params()).iloc[0]["active_customers"])
-    value = workspace.cached_query("value_per_customer", {"as_of": settings.as_of}).iloc[0]
-    basis = "margin" if pd.notna(value["margin_per_customer"]) else "revenue"
-    profit = float(value[f"{basis}_per_customer"]) if pd.notna(value[f"{basis}_per_customer"]) else 0.0
-    basis_name = t(f"basis.{basis}").lower()
-    effect = accumulation_effect(ours + lost_to_rivals, lost_to_rivals, profit)
+    basis_name = t(f"basis.{rival.basis}").lower()
+    effect = rival.effect
     last = effect.iloc[-1]
     st.caption(
         t(
             "causes.accumulation_caption",
-            lost=format_int(lost_to_rivals),
-            before=format_int(ours + lost_to_rivals),
+            lost=format_int(rival.lost),
+            before=format_int(rival.ours + rival.lost),
             ours=format_int(last["our_customers"]),
             theirs=format_int(last["rival_customers"]),
-            profit=format_money(profit),
+            profit=format_money(rival.profit),
             basis=basis_name,
             gap=format_money(last["profit_gap"]),
         )

@@ -9,18 +9,19 @@ import pandas as pd
 import streamlit as st
 
 from churn.charts import first_order_heatmap, tracking_chart, value_boxes
-from churn.clv import LifetimeModels, default_holdout_weeks, early_warning, usual_gaps_days
+from churn.clv import LifetimeModels, default_holdout_weeks, usual_gaps_days
 from churn.i18n import format_int, format_money, format_percent, t
+from churn.page_data import LifetimeValue
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace
-from churn.value import monthly_rate, value_by_tier
+from churn.value import monthly_rate
 
 SPLITS = ("tier", "cohort", "region", "channel", "all")
 
 workspace = session_workspace()
 settings = current_settings()
-dataset = workspace.dataset
-assert dataset is not None
+data = LifetimeValue(workspace, settings)
+dataset = data.dataset
 tier_labels = {tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")} | {"all": t("dimension.all")}
 chart_config = {"displaylogo": False}
 money = st.column_config.NumberColumn(format="localized")
@@ -30,7 +31,7 @@ def realised_value() -> None:
     """Revenue (and margin) of every order to date, by group: what customers have been worth."""
     st.subheader(t("ltv.historical"))
     split = st.selectbox(t("ltv.split"), SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="ltv_split")
-    distribution = workspace.query("value_distribution", {"dimension": split, **settings.filter_params()})
+    distribution = data.distribution(str(split))
     st.plotly_chart(
         value_boxes(distribution, t("ltv.box_title", dimension=t(f"dimension.{split}").lower()), tier_labels),
         config=chart_config,
@@ -95,8 +96,8 @@ if dataset.first_date is None:
     st.info(t("ltv.needs_orders"))
     realised_value()
     discount = float(st.number_input(t("ltv.discount"), 0.0, 30.0, 10.0, step=0.5, key="ltv_discount")) / 100
-    formula = workspace.query("formula_ltv_from_customers", {"monthly_discount": monthly_rate(discount)})
-    if not formula.empty:
+    formula = data.formula(discount)
+    if formula is not None and not formula.empty:
         st.dataframe(
             pd.DataFrame(
                 {
@@ -132,7 +133,9 @@ with right:
         )
     )
 with st.spinner(t("ltv.fitting"), show_time=True):
-    checked, values, use_margin = value_by_tier(workspace, settings, horizon, discount, holdout)
+    tier_values = data.values(horizon, discount, holdout)
+assert tier_values is not None
+checked, values, use_margin = tier_values.checked, tier_values.values, tier_values.use_margin
 basis = t("basis.margin" if use_margin else "basis.revenue").lower()
 st.caption(t("ltv.caption", as_of=settings.as_of.isoformat(), months=horizon, discount=format_percent(discount, 1)))
 trust_sentence(checked)
@@ -192,9 +195,8 @@ threshold = None
 with right:
     if model_ok:
         threshold = float(st.slider(t("ltv.alive_threshold"), 0, 100, 50, step=5, key="ltv_threshold")) / 100
-profiles = workspace.query("active_customer_profiles", settings.filter_params())
-predictions = workspace.clv_predictions(settings.as_of, horizon, monthly_rate(discount), holdout) if model_ok else None
-warned = early_warning(profiles, checked.summary, factor, predictions, threshold)
+warned = data.early_warning(horizon, discount, holdout, factor, threshold)
+assert warned is not None
 _, typical_gap = usual_gaps_days(checked.summary)
 rule = t("ltv.rule_silence", factor=f"{factor:g}", typical=format_int(typical_gap))
 if threshold is not None:
@@ -249,7 +251,7 @@ if checked.validation is not None:
     st.caption(t("ltv.check_caption", calibration_end=validation.calibration_end.isoformat()))
 realised_value()
 st.subheader(t("ltv.first_title"))
-first = workspace.cached_query("first_order_vs_lifetime", {"as_of": settings.as_of})
+first = data.first_order
 st.plotly_chart(first_order_heatmap(first, t("ltv.first_heatmap")), config=chart_config)
 valuable = int(first["platinum_gold_customers"].sum())
 small = int(first["platinum_gold_small_first"].sum())

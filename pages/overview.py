@@ -7,7 +7,8 @@ import streamlit as st
 from churn.charts import churn_rate_trend
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import LossTotals, change, last_complete_periods
+from churn.metrics import change
+from churn.page_data import Overview
 from churn.ui import (
     current_settings,
     explain_missing_churn,
@@ -18,15 +19,15 @@ from churn.ui import (
 
 workspace = session_workspace()
 settings = current_settings()
-dataset = workspace.dataset
-assert dataset is not None
+data = Overview(workspace, settings)
+dataset = data.dataset
 grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("overview.title"))
 if dataset.first_date is None:
     # A customer list alone: who is lost, as listed, but no periods to compare without order dates.
     st.info(t("overview.customers_only"))
-    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
+    status = data.status
     listed = st.columns(3)
     listed[0].metric(t("overview.listed"), format_int(status["customers"]), border=True)
     listed[1].metric(t("overview.listed_active"), format_int(status["active_customers"]), border=True)
@@ -35,8 +36,9 @@ if dataset.first_date is None:
     st.caption(t("overview.listed_lost_detail", share=format_percent(lost_share)))
     st.stop()
 try:
-    status = workspace.query("customer_status", settings.filter_params()).iloc[0]
-    periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
+    status = data.status
+    periods = data.periods
+    assert periods is not None
 except QueryError as error:
     show_query_error(error)
     st.stop()
@@ -44,7 +46,7 @@ except QueryError as error:
 if int(status["customers"]) == 0:
     st.info(t("overview.no_data", as_of=settings.as_of.isoformat()))
     st.stop()
-current, previous = last_complete_periods(periods)
+current, previous = data.last_periods
 if explain_missing_churn(workspace, settings) or current is None:
     # What the data can tell without a churn rate.
     st.caption(t("overview.short_caption", as_of=settings.as_of.isoformat()))
@@ -167,10 +169,7 @@ st.caption(
         grain=grain_name,
     )
 )
-totals = LossTotals.from_losses(
-    workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date))
-)
-show_loss_summary(dataset, settings, totals)
+show_loss_summary(dataset, settings, data.loss_totals)
 st.plotly_chart(churn_rate_trend(periods, settings.grain), config={"displaylogo": False})
 if periods["is_warm_up"].any():
     st.caption(t("overview.warm_up_note", window=settings.window_days))

@@ -10,21 +10,22 @@ import streamlit as st
 from churn.charts import TIER_COLOURS, churn_rate_by_segment, migration_sankey, tier_pyramid, value_curve
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import last_complete_periods, losses_by, losses_by_segment
+from churn.metrics import losses_by_segment
+from churn.page_data import Tiers
 from churn.tiers import TIER_ORDER, TIERS, default_migration_windows, migration_matrix
 from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
 
 workspace = session_workspace()
 settings = current_settings()
-dataset = workspace.dataset
-assert dataset is not None
+data = Tiers(workspace, settings)
+dataset = data.dataset
 rule = settings.tier_rule
 basis_name = t(f"basis.{rule.basis}").lower()
 grain_name = t(f"grain.{settings.grain}").lower()
 
 st.title(t("tiers.title"))
 try:
-    summary = workspace.cached_query("tier_summary", settings.filter_params())
+    summary = data.summary
 except QueryError as error:
     show_query_error(error)
     st.stop()
@@ -85,16 +86,14 @@ st.caption(t("tiers.table_caption", basis=basis_name))
 
 # Concentration
 st.header(t("tiers.concentration"))
-has_costs = workspace.has_costs()
 left, right = st.columns(2)
-for column, curve_basis in ((left, "revenue"), (right, "margin")):
+for column, (curve_basis, curves) in zip((left, right), data.value_curves.items(), strict=True):
     with column:
-        if curve_basis == "margin" and not has_costs:
+        if curves is None:
             st.info(t("tiers.whale_no_cost"))
             continue
         name = t(f"basis.{curve_basis}").lower()
-        curve = workspace.cached_query("value_curve", {"curve_basis": curve_basis, "tier_basis": rule.basis})
-        concentration = workspace.cached_query("value_concentration", {"curve_basis": curve_basis}).iloc[0]
+        curve, concentration = curves.curve, curves.concentration
         title = t("tiers.curve_title", basis=name) if curve_basis == "revenue" else t("tiers.whale_title")
         st.plotly_chart(value_curve(curve, name, title), config={"displaylogo": False})
         if curve_basis == "revenue":
@@ -124,12 +123,12 @@ if dataset.first_date is None:
     st.info(t("causes.trend_needs_dates"))
     st.stop()
 try:
-    periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date, dimension="tier"))
+    periods = data.periods
+    assert periods is not None
 except QueryError as error:
     show_query_error(error)
     st.stop()
-periods = periods.sort_values("segment", kind="stable", key=lambda segment: segment.map(TIER_ORDER))
-last, _ = last_complete_periods(periods[periods["segment"] == periods["segment"].iloc[0]])
+last = data.last_period
 last_label = format_period(last.period_start, settings.grain) if last else "–"
 if explain_missing_churn(workspace, settings) or last is None:
     last = None  # too little history for a measured period: no empty chart, the message says what to do
@@ -140,9 +139,7 @@ else:
     )
     losses = losses_by_segment(periods)
     losses = losses.sort_values("segment", key=lambda column: column.map(TIER_ORDER))
-    churned = losses_by(
-        workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date, "tier")), "segment"
-    ).set_index("segment")["customers"]
+    churned = data.churned_by_tier
     st.dataframe(
         pd.DataFrame(
             {
@@ -169,11 +166,8 @@ else:
 
 if last is not None:
     st.subheader(t("tiers.lost_valuable", period=last_label))
-    lost = workspace.query(
-        "lost_valuable_customers",
-        {"period_start": last.period_start, "period_end": last.period_end, "listed_tiers": ["platinum", "gold"]},
-    )
-    if lost.empty:
+    lost = data.lost_valuable
+    if lost is None or lost.empty:
         st.info(t("tiers.lost_valuable_none", period=last_label))
     else:
         shown = pd.DataFrame(
@@ -222,7 +216,7 @@ if not (isinstance(before, tuple) and len(before) == 2 and isinstance(after, tup
     st.info(t("tiers.invalid_windows"))
     st.stop()
 windows: tuple[tuple[date, date], tuple[date, date]] = ((before[0], before[1]), (after[0], after[1]))
-moves, drops = workspace.tier_migration(rule, *windows)
+moves, drops = data.migration(*windows)
 st.plotly_chart(migration_sankey(moves), config={"displaylogo": False})
 matrix = migration_matrix(moves)
 

@@ -19,10 +19,10 @@ from churn.charts import (
 )
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import last_complete_periods, losses_by, losses_by_segment
+from churn.metrics import losses_by_segment
+from churn.page_data import Trends
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
-from churn.window import sensitivity_windows
 
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -30,8 +30,8 @@ SURVIVAL_SPLITS = ("all", "tier", "region", "channel", "cohort_year")
 
 workspace = session_workspace()
 settings = current_settings()
-dataset = workspace.dataset
-assert dataset is not None
+data = Trends(workspace, settings)
+dataset = data.dataset
 grain_name = t(f"grain.{settings.grain}").lower()
 chart_config = {"displaylogo": False}
 
@@ -46,12 +46,12 @@ if dataset.first_date is None:
     st.info(t("causes.trend_needs_dates"))
     st.stop()
 try:
-    periods = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
-    revenue = workspace.query("revenue_churn_by_period", settings.period_params(dataset.first_date))
+    periods, revenue = data.periods, data.revenue
+    assert periods is not None and revenue is not None
 except QueryError as error:
     show_query_error(error)
     st.stop()
-last, _ = last_complete_periods(periods)
+last = data.last_period
 if explain_missing_churn(workspace, settings) or last is None:
     st.stop()
 last_label = format_period(last.period_start, settings.grain)
@@ -128,9 +128,7 @@ cohort_grain = st.radio(
     horizontal=True,
     key="trends_cohort_grain",
 )
-cohorts = workspace.query(
-    "cohort_retention", {"as_of": settings.as_of, "cohort_grain": cohort_grain, **settings.filter_params()}
-)
+cohorts = data.cohorts(str(cohort_grain))
 st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
 st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
 
@@ -138,22 +136,21 @@ st.header(t("trends.survival_title"))
 split = st.selectbox(
     t("trends.survival_split"), SURVIVAL_SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="trends_survival_split"
 )
-survival = workspace.query("survival_by_tenure", {"as_of": settings.as_of, "split": split, **settings.filter_params()})
+survival = data.survival(str(split))
 labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
 st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
 st.caption(t("trends.survival_caption"))
 
 # Sensitivity to W
 st.header(t("trends.sensitivity_title"))
-windows = sensitivity_windows(settings.window_days)
 with st.spinner(t("trends.sensitivity_working"), show_time=True):
-    sensitivity = workspace.window_sensitivity(settings, windows)
+    sensitivity = data.sensitivity
 if not sensitivity.empty:
     st.plotly_chart(
         window_sensitivity(sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)),
         config=chart_config,
     )
-    suggestion = workspace.window_suggestion(settings.as_of)
+    suggestion = data.window_suggestion
     current_share = sensitivity.loc[sensitivity["window_days"] == settings.window_days, "share_within"].iloc[0]
     st.caption(
         t(
@@ -173,14 +170,12 @@ dimension = st.selectbox(
     format_func=lambda d: t(f"dimension.{d}"),
     key="trends_segment_dimension",
 )
-by_segment = workspace.query("churn_by_period", settings.period_params(dataset.first_date, dimension=str(dimension)))
+segments = data.segments(str(dimension))
+assert segments is not None
+by_segment, churned = segments.periods, segments.churned_customers
 title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
 st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
 ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
-churned = losses_by(
-    workspace.query("losses_by_cause_and_segment", settings.loss_params(dataset.first_date, str(dimension))),
-    "segment",
-).set_index("segment")["customers"]
 st.dataframe(
     pd.DataFrame(
         {

@@ -11,13 +11,13 @@ import streamlit as st
 from churn.causes import CAUSES
 from churn.charts import scenario_comparison, scenario_lines
 from churn.i18n import format_int, format_money, format_percent, t
+from churn.page_data import WhatIf
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace
 from churn.whatif import (
     LEVER_LIMITS,
     Levers,
     TierBaseline,
-    baseline_for,
     compare,
     retained_customer_value,
     zero_defection,
@@ -29,18 +29,18 @@ WIDGET = "whatif_w_"
 
 workspace = session_workspace()
 settings = current_settings()
-dataset = workspace.dataset
-assert dataset is not None
+data = WhatIf(workspace, settings)
+dataset = data.dataset
 grain = settings.grain
 grain_name = t(f"grain.{grain}").lower()
-basis_name = t("basis.margin" if workspace.has_costs() else "basis.revenue").lower()
+basis_name = t("basis.margin" if dataset.has_costs else "basis.revenue").lower()
 
 st.title(t("whatif.title"))
 st.caption(t("whatif.caption", grain=grain_name, basis=basis_name, as_of=settings.as_of.isoformat()))
 
 if explain_missing_churn(workspace, settings):
     st.stop()  # the projection starts from observed churn: none yet
-tiers, use_margin = baseline_for(workspace, settings)
+tiers, use_margin = data.baseline
 if not tiers:
     if dataset.first_date is None:
         st.info(t("whatif.no_data"))
@@ -251,7 +251,7 @@ with right:
 st.subheader(t("whatif.retained_title"))
 # The same figure as on the lifetime-value page: monthly churn and value, the horizon and discount.
 months = levers.horizon_years * 12
-monthly = {tier.tier: tier for tier in baseline_for(workspace, replace(settings, grain="month"))[0]}
+monthly = data.monthly_baseline
 retained_column = t("ltv.col_retained", months=months, basis=basis_name)
 st.dataframe(
     pd.DataFrame(

@@ -6,20 +6,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from churn.i18n import set_language
+from churn.page_data import LifetimeValue
 from churn.settings import Settings
-from churn.value import value_by_tier
 from churn.workspace import Workspace
 from tests.app.conftest import new_app
 
 
 def expected_platinum(horizon: int, annual_discount: float) -> tuple[int, int]:
-    """The platinum row of churn.value.value_by_tier: predicted revenue and retained value."""
+    """The platinum row of churn.page_data.LifetimeValue.values: predicted revenue and retained value."""
     workspace = Workspace.with_demo()
     try:
         settings = Settings(date(2025, 12, 31), 60)
         workspace.ensure_derived(settings)
         holdout = round(((date(2025, 12, 31) - date(2023, 1, 1)).days + 1) / 7 / 4)
-        _, values, _ = value_by_tier(workspace, settings, horizon, annual_discount, holdout)
+        tier_values = LifetimeValue(workspace, settings).values(horizon, annual_discount, holdout)
+        assert tier_values is not None
+        values = tier_values.values
     finally:
         workspace.close()
     platinum = values.set_index("tier").loc["platinum"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from churn.i18n import format_int, format_money
+from churn.page_data import WhatIf
 from churn.settings import Settings
-from churn.whatif import Levers, baseline_for, compare
+from churn.whatif import Levers, compare
 from churn.workspace import Workspace
 from tests.app.conftest import metrics, new_app
 
@@ -16,7 +17,7 @@ def expected(levers: Levers):
     workspace = Workspace.with_demo()
     settings = Settings(date(2025, 12, 31), 60)
     workspace.ensure_derived(settings)
-    tiers, _ = baseline_for(workspace, settings)
+    tiers, _ = WhatIf(workspace, settings).baseline
     workspace.close()
     return compare(tiers, levers, "month")[0]
 
