@@ -40,7 +40,7 @@ class View:
         self.months = pd.date_range(first_month, self.as_of, freq="MS")
 
     def spells(self) -> pd.DataFrame:
-        days = self.orders.groupby(["customer_id", "order_date"], as_index=False)["amount"].sum()
+        days = self.orders.groupby(["customer_id", "order_date"], as_index=False)[["amount"]].sum()
         days = days.sort_values(["customer_id", "order_date"])
         gap = days.groupby("customer_id")["order_date"].diff().dt.days
         days["spell"] = (gap.isna() | (gap > self.window)).groupby(days["customer_id"]).cumsum()
@@ -118,7 +118,7 @@ def tiers(view: View) -> object:
 
 def lifetime_value(view: View) -> object:
     values = view.customer_values()
-    quantiles = values.groupby("tier")["revenue"].quantile([0.1, 0.25, 0.5, 0.75, 0.9])
+    quantiles = values.groupby("tier")["revenue"].quantile(np.array([0.1, 0.25, 0.5, 0.75, 0.9]))
     first_order = view.orders.sort_values("order_date").groupby("customer_id")["amount"].first()
     values["first_quintile"] = pd.qcut(first_order.reindex(values.index).rank(method="first"), 5, labels=False)
     values["lifetime_quintile"] = pd.qcut(values["revenue"].rank(method="first"), 5, labels=False)

@@ -27,8 +27,13 @@ import types
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from datetime import date
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -39,7 +44,7 @@ from bench.simulate import simulate_summary  # noqa: E402
 from churn.clv import fit_bgnbd, fit_gamma_gamma, predict  # noqa: E402
 from churn.db import open_connection  # noqa: E402
 from churn.ingest import create_canonical_tables, load_file  # noqa: E402
-from churn.page_data import PAGES, Overview, WhatIf  # noqa: E402
+from churn.page_data import PAGES, Overview, PageData, WhatIf  # noqa: E402
 from churn.settings import Settings  # noqa: E402
 from churn.sources import prepare_file  # noqa: E402
 from churn.whatif import Levers, compare  # noqa: E402
@@ -52,6 +57,8 @@ FIT_END = "<!-- bench-fit:end -->"
 LARGE_START = "<!-- bench-large:start -->"
 LARGE_END = "<!-- bench-large:end -->"
 REGIONS = ("North", "South", "East", "West", "Central")
+
+ResultT = TypeVar("ResultT")
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
@@ -110,20 +117,22 @@ def load_workspace(orders: Path, customers: Path) -> tuple[Workspace, Settings, 
     return workspace, settings, load_s, time.perf_counter() - start
 
 
-def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) -> dict[str, object]:
+def view_page(page: type[PageData], workspace: Workspace, settings: Settings, region: str | None = None) -> None:
+    """Every figure of ``page`` for the view, filtered on ``region`` when one is given."""
+    if region is not None:
+        settings = replace(settings, filter_dimension="region", filter_values=(region,))
+    page(workspace, settings).load_all()
+
+
+def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) -> dict[str, float]:
     """The dashboard's side: import, then every page's queries (one process)."""
     start = time.perf_counter()
     workspace, settings, load_s, derive_s = load_workspace(orders, customers)
-    result: dict[str, object] = {"import_s": time.perf_counter() - start, "load_s": load_s, "derive_s": derive_s}
+    result = {"import_s": time.perf_counter() - start, "load_s": load_s, "derive_s": derive_s}
     if with_pages:
         for name, page in PAGES.items():
-            result[f"{name}_first_ms"] = median_ms(lambda p=page: p(workspace, settings).load_all(), 1)
-            result[f"{name}_ms"] = filter_changes(
-                lambda region, p=page: p(
-                    workspace, replace(settings, filter_dimension="region", filter_values=(region,))
-                ).load_all(),
-                repeat,
-            )
+            result[f"{name}_first_ms"] = median_ms(partial(view_page, page, workspace, settings), 1)
+            result[f"{name}_ms"] = filter_changes(partial(view_page, page, workspace, settings), repeat)
         tiers, _ = WhatIf(workspace, settings).baseline
         cuts = iter(range(1, repeat + 1))
         result["lever_ms"] = median_ms(lambda: compare(tiers, Levers(churn_cut_all=next(cuts) / 100), "month"), repeat)
@@ -132,22 +141,25 @@ def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) ->
     return result
 
 
-def measure_peer(orders: Path, customers: Path, repeat: int, as_of: str, window: int) -> dict[str, object]:
-    """The pandas peer: read once, then every page's figures per filter change (one process)."""
-    from datetime import date
+def view_peer_page(
+    page: Callable[[peer.View], object], frames: tuple[pd.DataFrame, pd.DataFrame], as_of: str, window: int, region: str
+) -> object:
+    """The peer's figures of ``page`` for the view filtered on ``region``."""
+    return page(peer.View(*frames, date.fromisoformat(as_of), window, region))
 
+
+def measure_peer(orders: Path, customers: Path, repeat: int, as_of: str, window: int) -> dict[str, float]:
+    """The pandas peer: read once, then every page's figures per filter change (one process)."""
     start = time.perf_counter()
     frames = peer.load(str(orders), str(customers))
-    result: dict[str, object] = {"peer_import_s": time.perf_counter() - start}
+    result = {"peer_import_s": time.perf_counter() - start}
     for name, page in peer.PAGES.items():
-        result[f"peer_{name}_ms"] = filter_changes(
-            lambda region, p=page: p(peer.View(*frames, date.fromisoformat(as_of), window, region)), repeat
-        )
+        result[f"peer_{name}_ms"] = filter_changes(partial(view_peer_page, page, frames, as_of, window), repeat)
     result["peer_memory_mb"] = peak_memory_mb()
     return result
 
 
-def in_process(function: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
+def in_process(function: Callable[..., ResultT], *args: object) -> ResultT:
     """Run a measurement in a fresh process, so that its peak memory is its own."""
     # A spawned process re-runs the parent's __main__ (under pytest after AppTest: app.py);
     # the measurements live in this module and need nothing from it.
@@ -160,10 +172,10 @@ def in_process(function: Callable[..., dict[str, object]], *args: object) -> dic
         sys.modules["__main__"] = main_module
 
 
-def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str, object]:
+def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str, float]:
     files = generate(lines, folder)
     orders, customers = files["orders.csv"], files["customers.csv"]
-    row: dict[str, object] = {"lines": lines}
+    row: dict[str, float] = {"lines": lines}
     row |= in_process(bare_read, orders)
     row |= in_process(measure_app, orders, customers, repeat, True)
     parquet = in_process(measure_app, files["orders.parquet"], customers, repeat, False)
@@ -191,7 +203,7 @@ def large_table(sizes: list[int], folder: Path) -> str:
     return "\n".join(lines)
 
 
-def measure_large(orders: Path, customers: Path) -> dict[str, object]:
+def measure_large(orders: Path, customers: Path) -> dict[str, float]:
     start = time.perf_counter()
     workspace, settings, _, derive_s = load_workspace(orders, customers)
     import_s = time.perf_counter() - start
@@ -207,7 +219,7 @@ def probe_view(orders: Path, customers: Path) -> dict[str, object]:
     return {"as_of": settings.as_of.isoformat(), "window": settings.window_days}
 
 
-def tables(rows: list[dict[str, object]]) -> str:
+def tables(rows: list[dict[str, float]]) -> str:
     """The figures as Markdown: import and memory per size, then per page."""
     lines = [
         "| order lines | bare read_csv (s) | import + derived, CSV (s) | of which derived (s) | ratio to bare "
@@ -215,10 +227,10 @@ def tables(rows: list[dict[str, object]]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        ratio = float(row["import_s"]) / float(row["bare_read_s"])  # type: ignore[arg-type]
+        to_bare = row["import_s"] / row["bare_read_s"]
         lines.append(
             f"| {row['lines']:,} | {row['bare_read_s']:.2f} | {row['import_s']:.2f} | {row['derive_s']:.2f} "
-            f"| {ratio:.1f}× | {row['parquet_import_s']:.2f} | {row['app_memory_mb']:,.0f} "
+            f"| {to_bare:.1f}× | {row['parquet_import_s']:.2f} | {row['app_memory_mb']:,.0f} "
             f"| {row.get('peer_import_s', float('nan')):.2f} | {row.get('peer_memory_mb', float('nan')):,.0f} |"
         )
     lines += [
@@ -228,10 +240,10 @@ def tables(rows: list[dict[str, object]]) -> str:
     ]
     for row in rows:
         for name in PAGES:
-            ours = float(row[f"{name}_ms"])  # type: ignore[arg-type]
+            ours = row[f"{name}_ms"]
             theirs = row.get(f"peer_{name}_ms")
-            ratio = f"{float(theirs) / ours:.0f}×" if theirs is not None else "–"  # type: ignore[arg-type]
-            shown = f"{float(theirs):,.0f}" if theirs is not None else "–"  # type: ignore[arg-type]
+            ratio = f"{theirs / ours:.0f}×" if theirs is not None else "–"
+            shown = f"{theirs:,.0f}" if theirs is not None else "–"
             lines.append(
                 f"| {row['lines']:,} | {name} | {row[f'{name}_first_ms']:,.0f} | {ours:,.1f} | {shown} | {ratio} |"
             )
@@ -251,11 +263,12 @@ def fit_table(sizes: list[int], repeat: int) -> str:
         summary = simulate_summary(size)
         summary["recency"] = (summary["recency"] * 7).round() / 7
         summary["age"] = (summary["age"] * 7).round() / 7
-        fitted = fit_bgnbd(summary["frequency"], summary["recency"], summary["age"])
-        models = (fitted, fit_gamma_gamma(summary["frequency"], summary["monetary_value"]))
-        bgnbd_s = median_ms(lambda s=summary: fit_bgnbd(s["frequency"], s["recency"], s["age"]), repeat) / 1000
-        spend_s = median_ms(lambda s=summary: fit_gamma_gamma(s["frequency"], s["monetary_value"]), repeat) / 1000
-        predict_s = median_ms(lambda s=summary, m=models: predict(s, m, 12, 0.008), repeat) / 1000
+        x, t_x, T, m = (summary[column].to_numpy() for column in ("frequency", "recency", "age", "monetary_value"))
+        fitted = fit_bgnbd(x, t_x, T)
+        models = (fitted, fit_gamma_gamma(x, m))
+        bgnbd_s = median_ms(partial(fit_bgnbd, x, t_x, T), repeat) / 1000
+        spend_s = median_ms(partial(fit_gamma_gamma, x, m), repeat) / 1000
+        predict_s = median_ms(partial(predict, summary, models, 12, 0.008), repeat) / 1000
         lines.append(
             f"| {size:,} | {bgnbd_s:.2f} | {spend_s:.2f} | {predict_s:.2f} | {fitted.r:.3f} | {fitted.alpha:.3f} |"
         )

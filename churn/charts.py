@@ -151,17 +151,18 @@ def value_curve(curve: pd.DataFrame, basis_name: str, title: str) -> go.Figure:
         )
     )
     # Boundaries are close together (1%, 5%, 20%): stagger their labels so they never overlap.
-    for step, row in enumerate(curve[curve["is_tier_boundary"]].itertuples()):
-        figure.add_vline(x=row.customer_share, line={"color": TIER_COLOURS[row.tier], "dash": "dot", "width": 2})
+    boundaries = curve[curve["is_tier_boundary"]]
+    for step, (share, tier) in enumerate(zip(boundaries["customer_share"], boundaries["tier"], strict=True)):
+        figure.add_vline(x=share, line={"color": TIER_COLOURS[tier], "dash": "dot", "width": 2})
         figure.add_annotation(
-            x=row.customer_share,
+            x=share,
             y=0.05 + 0.1 * step,
             yref="paper",
-            text=f"{t(f'tier.{row.tier}')} | {format_percent(row.customer_share)}",
+            text=f"{t(f'tier.{tier}')} | {format_percent(share)}",
             showarrow=False,
             xanchor="left",
             xshift=4,
-            font={"size": FONT_SIZE - 2, "color": TIER_COLOURS[row.tier]},
+            font={"size": FONT_SIZE - 2, "color": TIER_COLOURS[tier]},
             bgcolor="rgba(255, 255, 255, 0.85)",
         )
     figure.add_hline(y=1.0, line={"color": "#7f8c8d", "width": 1})
@@ -270,21 +271,26 @@ def cause_breakdown(by_cause: pd.DataFrame) -> go.Figure:
 
 def cause_reasons(reasons: pd.DataFrame) -> go.Figure:
     """Sunburst: cause classes, and the raw reasons inside each (customers lost)."""
-    ids, labels, parents, values, colours = [], [], [], [], []
-    for cause, rows in reasons.groupby("cause", sort=False):
+    ids: list[str] = []
+    labels: list[str] = []
+    parents: list[str] = []
+    values: list[int] = []
+    colours: list[str] = []
+    for key, rows in reasons.groupby("cause", sort=False):
+        cause = str(key)
         ids.append(cause)
         labels.append(t(f"cause.{cause}"))
         parents.append("")
         values.append(int(rows["customers"].sum()))
         colours.append(CAUSE_COLOURS[cause])
-        for index, row in enumerate(rows.itertuples()):
+        for index, (reason, customers) in enumerate(zip(rows["reason"], rows["customers"], strict=True)):
             ids.append(f"{cause}/{index}")
-            if row.reason is None or (isinstance(row.reason, float) and pd.isna(row.reason)):
+            if reason is None or (isinstance(reason, float) and pd.isna(reason)):
                 labels.append(t("causes.no_reason") if cause == "unknown" else t("causes.other_reasons"))
             else:
-                labels.append(str(row.reason))
+                labels.append(str(reason))
             parents.append(cause)
-            values.append(int(row.customers))
+            values.append(int(customers))
             colours.append(CAUSE_COLOURS[cause])
     figure = go.Figure(
         go.Sunburst(
@@ -477,18 +483,19 @@ def cohort_heatmap(cohorts: pd.DataFrame, cohort_grain: str, minimum: int) -> go
     active = cohorts.pivot_table(index="cohort_start", columns="periods_since", values="active_customers").reindex(
         index=starts, columns=offsets
     )
+    shares, actives = grid.to_numpy(), active.to_numpy()
     hover = [
         [
             ""
-            if pd.isna(grid.iloc[i, j])
+            if pd.isna(shares[i, j])
             else t(
                 "trends.cohort_hover",
                 cohort=format_period(pd.Timestamp(start).date(), cohort_grain),
                 customers=format_int(sizes[start]),
                 offset=offset,
                 grain=grain_name,
-                share=format_percent(grid.iloc[i, j]),
-                active=format_int(active.iloc[i, j]),
+                share=format_percent(shares[i, j]),
+                active=format_int(actives[i, j]),
             )
             for j, offset in enumerate(offsets)
         ]
@@ -496,7 +503,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, cohort_grain: str, minimum: int) -> go
     ]
     figure = go.Figure(
         go.Heatmap(
-            z=grid.to_numpy(),
+            z=shares,
             x=[str(o) for o in offsets],
             y=row_labels,
             colorscale="Blues",

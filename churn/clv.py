@@ -58,7 +58,8 @@ class BGNBD:
         head = (a + b + x - 1) / (a - 1)
         body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
         tail = 1 + (x > 0) * a / (b + np.maximum(x, 1) - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
-        return head * body / tail
+        purchases: np.ndarray = head * body / tail  # (numpy's ufuncs are typed as returning Any)
+        return purchases
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class GammaGamma:
         m = np.nan_to_num(np.asarray(m, dtype=float))
         population = self.p * self.v / (self.q - 1)
         weight = self.p * x / (self.p * x + self.q - 1)
-        return (1 - weight) * population + weight * m
+        value: np.ndarray = (1 - weight) * population + weight * m
+        return value
 
 
 def bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -85,13 +87,14 @@ def bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: 
     a3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore"):
         a4 = np.where(x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
-    return a1 + a2 + np.logaddexp(a3, a4)
+    log_likelihood: np.ndarray = a1 + a2 + np.logaddexp(a3, a4)
+    return log_likelihood
 
 
 def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Per-customer Gamma-Gamma log-likelihood for params (p, q, γ), repeat customers only."""
     p, q, v = params
-    return (
+    log_likelihood: np.ndarray = (
         gammaln(p * x + q)
         - gammaln(p * x)
         - gammaln(q)
@@ -100,6 +103,7 @@ def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray)
         + p * x * np.log(x)
         - (p * x + q) * np.log(v + x * m)
     )
+    return log_likelihood
 
 
 # Fits search the logarithms of the parameters within these bounds (1e-4 .. 1e4): a fit that ends
@@ -121,7 +125,8 @@ class _Grouped:
             self.rows = grouped.ngroup().to_numpy()
             sizes = grouped.size()
             self.columns = sizes.index.to_frame().to_numpy(dtype=float).T
-            self.weights = sizes.to_numpy(dtype=float)
+            # Floats (pandas-stubs type the to_numpy of a Series[int] as integers, whatever the dtype).
+            self.weights: np.ndarray = sizes.to_numpy(dtype=float)
         else:  # rows nearly all distinct (an average spend): grouping would not pay
             self.columns = np.vstack(columns).astype(float)
             self.weights = np.ones(len(columns[0]))
@@ -253,7 +258,8 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
     params, ll = _fit(
         _bgnbd_objective, _Grouped([x, t_x, T]), np.array([1.0, 1.0, 1.0, 1.0]), ("r", "α", "a", "b"), "BG/NBD"
     )
-    return BGNBD(*(float(value) for value in params), log_likelihood=ll)
+    r, alpha, a, b = (float(value) for value in params)
+    return BGNBD(r, alpha, a, b, log_likelihood=ll)
 
 
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma:
@@ -273,7 +279,8 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma:
         ("p", "q", "γ"),
         "Gamma-Gamma",
     )
-    return GammaGamma(*(float(value) for value in params), log_likelihood=ll)
+    p, q, v = (float(value) for value in params)
+    return GammaGamma(p, q, v, log_likelihood=ll)
 
 
 WEEK_DAYS = 7

@@ -77,11 +77,11 @@ def _read_catalog(lang: str) -> tuple[Catalog, dict[str, list[str]]]:
             continue  # the header
         if message.fuzzy:
             continue  # as msgfmt does: a fuzzy text is a guess a translator has not confirmed
-        if message.pluralizable:
-            key, forms = message.id[0], tuple(message.string)
+        if isinstance(message.id, list | tuple):  # message.pluralizable: (singular, plural), a text per form
+            key, forms = message.id[0], tuple(message.string or ())
             comments[key] = list(message.auto_comments)
         else:
-            key, forms = message.id, (message.string,)
+            key, forms = message.id, (str(message.string),)
         if all(forms):  # an untranslated entry counts as missing, not as an empty text
             texts[key] = forms
     # The Plural-Forms expression is C; gettext compiles it to a function (as GNUTranslations does).

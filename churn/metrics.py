@@ -28,8 +28,8 @@ class PeriodFigures:
 
     @classmethod
     def from_row(cls, row: pd.Series) -> PeriodFigures:
-        def rate(value: object) -> float | None:
-            return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+        def rate(value: float | None) -> float | None:
+            return None if pd.isna(value) else float(value)
 
         return cls(
             period_start=pd.Timestamp(row["period_start"]).date(),

@@ -48,7 +48,7 @@ MAX_REJECTS_SHOWN = 1000
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a small frame as JSON-ready dicts."""
-    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+    return [{str(key): _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
 def build_report(

@@ -189,11 +189,11 @@ def settings_from_query_params(
             settings = replace(settings, lang=params["lang"])
         else:
             problems.append("lang")
-    for key, attribute in (("from", "date_from"), ("to", "date_to")):
+    for key in ("from", "to"):
         if key in params:
             value = _parse_date(params[key])
             if value and earliest <= value <= latest:
-                settings = replace(settings, **{attribute: value})
+                settings = replace(settings, date_from=value) if key == "from" else replace(settings, date_to=value)
             else:
                 problems.append(key)
     if {"tiers", "basis", "tier_window"} & params.keys():

@@ -302,7 +302,8 @@ def current_settings() -> Settings:
         # app, with the same query string.
         page = st.navigation(_app_pages(), position="hidden")
         st.switch_page(page, query_params=st.query_params.to_dict())
-    return st.session_state["settings"]
+    settings: Settings = st.session_state["settings"]
+    return settings
 
 
 def reset_settings() -> None:

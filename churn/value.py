@@ -34,7 +34,9 @@ VALUE_COLUMNS = [
 
 def monthly_rate(annual_rate: float) -> float:
     """The monthly rate equivalent to ``annual_rate`` a year."""
-    return (1 + annual_rate) ** (1 / 12) - 1
+    # A float for any rate above −100% (typeshed types float ** float as Any: complex for a negative base).
+    monthly: float = (1 + annual_rate) ** (1 / 12) - 1
+    return monthly
 
 
 def value_table(

@@ -143,7 +143,7 @@ class Levers:
 
     def validate(self) -> None:
         """ValueError unless every lever lies within LEVER_LIMITS (the ranges of the page's controls)."""
-        values = {
+        values: dict[str, list[float]] = {
             "churn_cut": [
                 *self.churn_cut_by_cause.values(),
                 *self.churn_cut_by_tier.values(),
@@ -163,31 +163,36 @@ class Levers:
                 raise ValueError(f"{LEVER_NAMES[name]} must be between {shown}.")
 
 
+def _number(value: float | None) -> float:
+    """A figure of a table, 0 when it is missing (null or NaN)."""
+    return 0.0 if pd.isna(value) else float(value)
+
+
 def baseline_from_tables(baseline: pd.DataFrame, causes_by_tier: pd.DataFrame, use_margin: bool) -> list[TierBaseline]:
     """TierBaselines from whatif_baseline.sql and the churn events by tier and cause
     (``customers``: losses_by_cause_and_segment.sql): each tier's churn rate split in the
     proportions of the causes of its churn events."""
     tiers = []
-    for row in baseline.itertuples():
-        if row.tier not in TIERS:
+    for row in baseline.to_dict("records"):
+        if row["tier"] not in TIERS:
             continue
-        lost = causes_by_tier[causes_by_tier["segment"] == row.tier]
+        lost = causes_by_tier[causes_by_tier["segment"] == row["tier"]]
         total = float(lost["customers"].sum())
-        rate = 0.0 if pd.isna(row.churn_rate) else float(row.churn_rate)
+        rate = _number(row["churn_rate"])
         if total:
             split = {c: rate * float(lost.loc[lost["cause"] == c, "customers"].sum()) / total for c in CAUSES}
         else:
             split = {c: (rate if c == "unknown" else 0.0) for c in CAUSES}
-        value = row.margin_per_customer if use_margin else row.revenue_per_customer
+        value = row["margin_per_customer"] if use_margin else row["revenue_per_customer"]
         tiers.append(
             TierBaseline(
-                tier=row.tier,
-                customers=float(row.active_customers),
+                tier=row["tier"],
+                customers=float(row["active_customers"]),
                 churn_by_cause=split,
-                new_per_period=0.0 if pd.isna(row.new_per_period) else float(row.new_per_period),
-                won_back_per_period=0.0 if pd.isna(row.won_back_per_period) else float(row.won_back_per_period),
-                value_per_customer=0.0 if value is None or pd.isna(value) else float(value),
-                revenue_per_customer=0.0 if pd.isna(row.revenue_per_customer) else float(row.revenue_per_customer),
+                new_per_period=_number(row["new_per_period"]),
+                won_back_per_period=_number(row["won_back_per_period"]),
+                value_per_customer=_number(value),
+                revenue_per_customer=_number(row["revenue_per_customer"]),
             )
         )
     return tiers
