@@ -13,6 +13,7 @@ import pandas as pd
 
 from churn.causes import read_overrides
 from churn.db import QueryError, open_connection
+from churn.i18n import import_problem_text
 from churn.ingest import (
     CUSTOMER_COLUMNS,
     DATE_ORDERS,
@@ -96,7 +97,7 @@ def _workspace(args: argparse.Namespace) -> Workspace:
         return Workspace.with_demo()
     missing = [str(f) for f in args.files + args.customers if not f.is_file()]
     if missing:
-        raise ImportProblem(f"File not found: {', '.join(missing)}")
+        raise ImportProblem("file_not_found", paths=missing)
     chosen = parse_map(args.map)
     paths = [(f.resolve(), "orders") for f in args.files] + [(f.resolve(), "customers") for f in args.customers]
     # Converted copies (other encodings, Excel sheets) go to a folder removed with the workspace.
@@ -119,7 +120,7 @@ def _workspace(args: argparse.Namespace) -> Workspace:
             loads.append(DatasetFile(source, table, mapping, args.date_order, args.exclude_returns).load(workspace.con))
         unused = [f"{role}={column}" for role, column in chosen.items() if (role, column) not in used]
         if unused:
-            raise ImportProblem(f"--map {', '.join(unused)}: no file has that column for that role.")
+            raise ImportProblem("map_unused", pairs=unused)
         workspace.set_dataset(", ".join(path.name for path, _ in paths), loads)
     except BaseException:
         workspace.close()
@@ -130,14 +131,14 @@ def _workspace(args: argparse.Namespace) -> Workspace:
 def read_reason_map(path: Path) -> dict[tuple[str, str], str]:
     """The corrections of a mapping file as downloaded from the causes page."""
     if not path.is_file():
-        raise ImportProblem(f"File not found: {path}")
+        raise ImportProblem("file_not_found", paths=[str(path)])
     return read_overrides(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
 
 
 def read_scenario(path: Path) -> Levers:
     """What-if levers from a JSON file, e.g. {"churn_cut_by_cause": {"dissatisfaction": 0.3}}."""
     if not path.is_file():
-        raise ImportProblem(f"File not found: {path}")
+        raise ImportProblem("file_not_found", paths=[str(path)])
     try:
         return Levers.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except ValueError as error:
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset = workspace.dataset
         assert dataset is not None
         if dataset.customers == 0:
-            raise ImportProblem("The files contain no valid rows (see the rejected rows).")
+            raise ImportProblem("no_valid_rows")
         # A customers file alone has no order dates: the as-of date must be given or is today.
         as_of = args.as_of or dataset.last_date or date.today()
         window = args.window or workspace.window_suggestion(as_of).days
@@ -164,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.holdout_weeks is not None and args.holdout_weeks < 1:
             raise ValueError("--holdout-weeks must be 1 or more.")
         report = build_report(workspace, settings, scenario, args.holdout_weeks)
-    except (ImportProblem, QueryError, TierRuleError, ValueError) as problem:
+    except ImportProblem as problem:
+        print(f"error: {import_problem_text(problem)}", file=sys.stderr)
+        return 2
+    except (QueryError, TierRuleError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     finally:

@@ -29,8 +29,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from babel.messages.pofile import read_po
+
+if TYPE_CHECKING:
+    from churn.sources import ImportProblem
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +201,22 @@ def t(key: str, **values: object) -> str:
         logger.exception("The %s text of %r does not format; showing the English text", lang, key)
         english = _text(SOURCE_LANGUAGE, key, values)
         return english.format(**values) if english is not None else key
+
+
+def import_problem_text(problem: ImportProblem) -> str:
+    """Why a file was not loaded, in the current language: the text ``import.<code>`` with its
+    values, roles by their names, lists joined and whole numbers formatted (page and CLI)."""
+    values: dict[str, object] = {}
+    for name, value in problem.params.items():
+        if name == "roles" and isinstance(value, list | tuple):
+            values[name] = ", ".join(t(f"role.{role}") for role in value)
+        elif isinstance(value, list | tuple):
+            values[name] = ", ".join(str(item) for item in value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            values[name] = format_int(value)
+        else:
+            values[name] = value
+    return t(f"import.{problem.code}", **values)
 
 
 def format_int(value: float | int | None) -> str:

@@ -26,7 +26,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from churn.db import DATA_DIR
-from churn.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +66,51 @@ _DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$")
 _DECIMAL_POINT = re.compile(r"^-?\d{1,3}(,\d{3})*\.\d+$|^-?\d+\.\d+$")
 
 
+# Why a file cannot be loaded: the codes of ImportProblem; each is the text import.<code> of the
+# catalogs (churn/locales), which says what to do about it.
+IMPORT_PROBLEMS = (
+    "empty",
+    "too_big",
+    "binary",
+    "bad_encoding",
+    "too_many_columns",
+    "not_server_file",
+    "excel_unreadable",
+    "excel_unpacks",
+    "excel_too_many_cells",
+    "excel_too_slow",
+    "excel_needs_memory",
+    "no_sheet",
+    "sheet_empty",
+    "all_sheets_empty",
+    "sheet_unreadable",
+    "unreadable_table",
+    "header_split",
+    "missing_roles",
+    "no_rows",
+    "date_order",
+    "too_slow",
+    "out_of_memory",
+    "file_not_found",
+    "map_unused",
+    "no_valid_rows",
+)
+
+
 class ImportProblem(Exception):
-    """A file that cannot be loaded, with what to do about it."""
+    """A file that cannot be loaded: a code of IMPORT_PROBLEMS and the values its text shows (a
+    list, such as ``roles``, is joined where it is shown, by ``import_problem_text``)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        if code not in IMPORT_PROBLEMS:
+            raise ValueError(f"Unknown import problem {code!r}")
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:  # for logs and tracebacks; users see import_problem_text
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.params.items())
+        return f"{self.code} ({shown})" if shown else self.code
 
 
 @dataclass
@@ -224,12 +266,10 @@ def check_workbook(path: Path, name: str) -> None:
             unpacked = sum(entry.file_size for entry in entries)
             if unpacked > _unpacked_limit(packed):
                 raise ImportProblem(
-                    t(
-                        "import.excel_unpacks",
-                        name=name,
-                        unpacked=f"{unpacked / 1024 / 1024:,.0f}",
-                        packed=f"{packed / 1024 / 1024:,.1f}",
-                    )
+                    "excel_unpacks",
+                    name=name,
+                    unpacked=f"{unpacked / 1024 / 1024:,.0f}",
+                    packed=f"{packed / 1024 / 1024:,.1f}",
                 )
             for entry in entries:
                 if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", entry.filename):
@@ -240,12 +280,10 @@ def check_workbook(path: Path, name: str) -> None:
                 if found:
                     reference, cells = _cells_of(found.group(1))
                     if cells > MAX_EXCEL_CELLS:
-                        raise ImportProblem(
-                            t("import.excel_too_many_cells", name=name, range=reference, cells=f"{cells:,}")
-                        )
+                        raise ImportProblem("excel_too_many_cells", name=name, range=reference, cells=cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error) as error:
         logger.info("Workbook %s is not a readable zip: %s", name, error)
-        raise ImportProblem(t("import.excel_unreadable", name=name)) from error
+        raise ImportProblem("excel_unreadable", name=name) from error
 
 
 def convert_excel(source: Path, name: str, sheet: str | None, target: Path) -> tuple[list[str], str]:
@@ -269,7 +307,7 @@ def convert_excel(source: Path, name: str, sheet: str | None, target: Path) -> t
         done = subprocess.run(command, capture_output=True, timeout=EXCEL_TIMEOUT_SECONDS, check=False)
     except subprocess.TimeoutExpired as error:
         target.unlink(missing_ok=True)
-        raise ImportProblem(t("import.excel_too_slow", name=name, seconds=EXCEL_TIMEOUT_SECONDS)) from error
+        raise ImportProblem("excel_too_slow", name=name, seconds=EXCEL_TIMEOUT_SECONDS) from error
     lines = done.stdout.decode("utf-8", errors="replace").strip().splitlines()
     try:
         result = json.loads(lines[-1]) if lines else {}
@@ -287,25 +325,23 @@ def convert_excel(source: Path, name: str, sheet: str | None, target: Path) -> t
         done.stderr.decode("utf-8", errors="replace")[-500:],
     )
     if problem == "no_sheet":
-        raise ImportProblem(t("import.no_sheet", name=name, sheet=sheet, sheets=", ".join(result["sheets"])))
+        raise ImportProblem("no_sheet", name=name, sheet=sheet, sheets=[str(s) for s in result["sheets"]])
     if problem == "sheet_empty":
-        raise ImportProblem(t("import.sheet_empty", name=name, sheet=result["sheet"]))
+        raise ImportProblem("sheet_empty", name=name, sheet=result["sheet"])
     if problem == "all_sheets_empty":
-        raise ImportProblem(t("import.all_sheets_empty", name=name))
+        raise ImportProblem("all_sheets_empty", name=name)
     if problem == "sheet_unreadable":
-        raise ImportProblem(t("import.sheet_unreadable", name=name, sheet=result["sheet"]))
+        raise ImportProblem("sheet_unreadable", name=name, sheet=result["sheet"])
     if problem == "too_many_cells":
         cells = int(result["rows"]) * int(result["columns"])
         reference = f"{result['rows']:,} × {result['columns']:,}"
-        raise ImportProblem(t("import.excel_too_many_cells", name=name, range=reference, cells=f"{cells:,}"))
+        raise ImportProblem("excel_too_many_cells", name=name, range=reference, cells=cells)
     if problem == "too_many_columns":
-        raise ImportProblem(
-            t("import.too_many_columns", name=name, columns=f"{result['columns']:,}", limit=f"{MAX_COLUMNS:,}")
-        )
+        raise ImportProblem("too_many_columns", name=name, columns=int(result["columns"]), limit=MAX_COLUMNS)
     if problem == "unreadable":
-        raise ImportProblem(t("import.excel_unreadable", name=name))
+        raise ImportProblem("excel_unreadable", name=name)
     # Killed or out of memory: the workbook needs more than one file may use.
-    raise ImportProblem(t("import.excel_needs_memory", name=name))
+    raise ImportProblem("excel_needs_memory", name=name)
 
 
 def _rewrite_text(source: Path, target: Path, encoding: str, whitespace: bool) -> None:
@@ -340,7 +376,7 @@ def prepare_file(
     with source.open("rb") as stream:
         head = stream.read(SAMPLE_BYTES)
     if not head.strip():
-        raise ImportProblem(t("import.empty", name=shown))
+        raise ImportProblem("empty", name=shown)
 
     def new_path(suffix: str) -> Path:
         if folder is None:
@@ -363,21 +399,21 @@ def prepare_file(
         return prepared
 
     if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding != "utf-16" and _is_binary(head):
-        raise ImportProblem(t("import.binary", name=shown))
+        raise ImportProblem("binary", name=shown)
     chosen = encoding or detect_encoding(head)
     try:
         text = head.decode(chosen, errors="strict" if size <= SAMPLE_BYTES else "ignore")
     except (UnicodeDecodeError, LookupError) as error:
-        raise ImportProblem(t("import.bad_encoding", name=shown, encoding=chosen)) from error
+        raise ImportProblem("bad_encoding", name=shown, encoding=chosen) from error
     if _is_binary(text):
-        raise ImportProblem(t("import.binary", name=shown))
+        raise ImportProblem("binary", name=shown)
     text = text.lstrip("\ufeff")
     lines = _sample_lines(text, truncated=size > SAMPLE_BYTES)
     found = sniff_delimiter(lines)
     rows = [_split(line, found) for line in lines]
     width = max((len(row) for row in rows), default=0)
     if width > MAX_COLUMNS:
-        raise ImportProblem(t("import.too_many_columns", name=shown, columns=f"{width:,}", limit=f"{MAX_COLUMNS:,}"))
+        raise ImportProblem("too_many_columns", name=shown, columns=width, limit=MAX_COLUMNS)
     prepared = PreparedFile(
         source,
         shown,
@@ -401,7 +437,7 @@ def _check_parquet_width(path: Path, name: str) -> None:
     except (OSError, ValueError, pa.ArrowException):
         return  # a damaged file: reading it says so
     if width > MAX_COLUMNS:
-        raise ImportProblem(t("import.too_many_columns", name=name, columns=f"{width:,}", limit=f"{MAX_COLUMNS:,}"))
+        raise ImportProblem("too_many_columns", name=name, columns=width, limit=MAX_COLUMNS)
 
 
 def prepare_upload(
@@ -415,9 +451,9 @@ def prepare_upload(
     """Save an uploaded file in the session's ``folder`` under a generated name and prepare it."""
     shown = shown_name(name)
     if not data.strip():
-        raise ImportProblem(t("import.empty", name=shown))
+        raise ImportProblem("empty", name=shown)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportProblem(t("import.too_big", name=shown, limit=MAX_UPLOAD_BYTES // (1024 * 1024)))
+        raise ImportProblem("too_big", name=shown, limit=MAX_UPLOAD_BYTES // (1024 * 1024))
     raw = folder / uuid.uuid4().hex
     raw.write_bytes(data)
     try:
@@ -443,5 +479,5 @@ def server_files() -> list[str]:
 def prepare_server_file(name: str, folder: Path | None, **options: str | bool | None) -> PreparedFile:
     """Prepare a file of the server's ``data/`` folder chosen by name from ``server_files``."""
     if name not in server_files():
-        raise ImportProblem(t("import.not_server_file", name=shown_name(name)))
+        raise ImportProblem("not_server_file", name=shown_name(name))
     return prepare_file(DATA_DIR / name, name, folder, **options)  # type: ignore[arg-type]

@@ -26,7 +26,6 @@ import pandas as pd
 from churn.build import VIEW_NODES, Builds, ViewSettings, tables_read
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
 from churn.db import DATA_DIR, QueryError, load_sql, open_connection, run_query
-from churn.i18n import t
 from churn.ingest import (
     DatasetFile,
     FileInspection,
@@ -159,13 +158,13 @@ class Workspace:
                 return step()
         except duckdb.InterruptException as error:
             minutes = round(IMPORT_TIMEOUT_SECONDS / 60)
-            raise ImportProblem(t("import.too_slow", name=name, minutes=minutes)) from error
+            raise ImportProblem("too_slow", name=name, minutes=minutes) from error
         except duckdb.OutOfMemoryException as error:
             logger.warning("Import of %s ran out of memory: %s", name, error)
-            raise ImportProblem(t("import.out_of_memory", name=name)) from error
+            raise ImportProblem("out_of_memory", name=name) from error
         except duckdb.Error as error:
             logger.warning("Import of %s failed: %s", name, error)
-            raise ImportProblem(t("import.unreadable_table", name=name)) from error
+            raise ImportProblem("unreadable_table", name=name) from error
 
     def load_dataset(self, name: str, files: list[DatasetFile] | None = None) -> DatasetInfo:
         """Load a dataset of the session (``files`` to add a new one under ``name``); the demo is

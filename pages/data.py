@@ -10,15 +10,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from churn.i18n import MESSAGES, format_int, format_percent, t
+from churn.i18n import MESSAGES, format_int, format_percent, import_problem_text, t
 from churn.ingest import (
     CUSTOMER_COLUMNS,
     DATE_ORDERS,
-    DATE_OUT_OF_RANGE,
-    NUMBER_OUT_OF_RANGE,
     ORDER_COLUMNS,
     REQUIRED_ROLES,
-    RETURN_EXCLUDED,
     DatasetFile,
     FileInspection,
     ImportProblem,
@@ -36,16 +33,6 @@ from churn.sources import (
 )
 from churn.ui import current_settings, reset_settings, session_workspace
 
-REASON_KEYS = {
-    "missing customer id": "data.reason_missing_id",
-    "unparseable date": "data.reason_bad_date",
-    "not a number": "data.reason_not_number",
-    "wrong number of fields": "data.reason_wrong_fields",
-    "unreadable text": "data.reason_unreadable",
-    RETURN_EXCLUDED: "data.reason_return_excluded",
-    DATE_OUT_OF_RANGE: "data.reason_date_range",
-    NUMBER_OUT_OF_RANGE: "data.reason_number_range",
-}
 DELIMITER_KEYS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", WHITESPACE: "whitespace"}
 PENDING = "data_pending"  # table -> PendingFile
 
@@ -212,7 +199,7 @@ for table, label, roles in (
         current = pending[table]
     except ImportProblem as problem:
         pending.pop(table, None)
-        st.error(t("data.problem", problem=problem))
+        st.error(t("data.problem", problem=import_problem_text(problem)))
         continue
     prepared, inspection = current.prepared, current.inspection
     if current.table != table:
@@ -292,7 +279,7 @@ if st.button(t("data.load"), type="primary", key="data_load"):
         try:
             info = workspace.load_dataset(name, files)
         except ImportProblem as problem:
-            st.error(t("data.problem", problem=problem))
+            st.error(t("data.problem", problem=import_problem_text(problem)))
         else:
             pending.clear()
             reset_settings()
@@ -330,7 +317,7 @@ else:
             t("data.col_column"): [
                 t(f"role.{c}") if f"role.{c}" in MESSAGES["en"] else c for c in rejects["column_name"]
             ],
-            t("data.col_reason"): [t(REASON_KEYS[r]) if r in REASON_KEYS else r for r in rejects["reason"]],
+            t("data.col_reason"): [t(f"reject.{code}") for code in rejects["reason"]],
             t("data.col_raw"): rejects["raw"],
         }
     )

@@ -144,8 +144,9 @@ EXPECTED_COLUMNS = {
     "reasons_on_record": {"reason", "category", "customers", "lost_customers"},
     "reason_map": {"reason_raw", "category_raw", "cause", "is_edited"},
 }
-# Every SQL file but the macros (they define functions and return nothing).
-QUERY_NAMES = sorted(name for name, path in query_files().items() if path.parent.name != "macros")
+# Every SQL file but the macros (they define functions and return nothing) and the statements of
+# an import (queries/ingest: they write the tables a load fills; tests/unit/test_ingest.py).
+QUERY_NAMES = sorted(name for name, path in query_files().items() if path.parent.name not in ("macros", "ingest"))
 
 
 def test_every_query_has_expected_columns_listed() -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from churn.__main__ import main
 from churn.db import open_connection
+from churn.i18n import import_problem_text
 from churn.ingest import (
     DATE_OUT_OF_RANGE,
     NUMBER_OUT_OF_RANGE,
@@ -31,6 +32,7 @@ from churn.ingest import (
 from churn.sources import prepare_file
 from churn.workspace import Workspace
 from tests.data.make_hostile_corpus import write_corpus
+from tests.problems import raises_import_problem
 
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
 
@@ -55,7 +57,7 @@ def load(path: Path, work: Path, table: str = "orders"):
 def refused(path: Path, work: Path) -> str:
     with pytest.raises(ImportProblem) as caught:
         load(path, work)
-    return str(caught.value)
+    return import_problem_text(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +199,7 @@ def test_an_import_past_its_time_limit_is_stopped(big_orders: Path, monkeypatch:
     workspace, orders = slow_workspace(big_orders)
     try:
         started = time.monotonic()
-        with pytest.raises(ImportProblem, match=r"big\.csv took longer than 0 minutes and was stopped"):
+        with raises_import_problem(r"big\.csv took longer than 0 minutes and was stopped"):
             workspace.load_dataset("big", [orders])
         assert time.monotonic() - started < 10
         # The session goes on with its previous dataset and a working connection.

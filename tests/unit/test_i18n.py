@@ -31,9 +31,10 @@ from churn.i18n import (
     set_language,
     t,
 )
-from churn.ingest import DATE_ORDERS
+from churn.ingest import DATE_ORDERS, REJECT_CODES
 from churn.roles import CUSTOMER_ROLES, ORDER_ROLES
 from churn.settings import FILTER_DIMENSIONS, GRAINS
+from churn.sources import IMPORT_PROBLEMS
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,11 +137,12 @@ DYNAMIC_KEYS: dict[str, tuple[str, ...]] = {
     "data.kind.": ("transactions", "customers", "both"),  # churn.workspace: DatasetInfo.kind
     "data.source_": ("upload", "server"),  # pages/data.py
     "causes.column_": ("reason", "category"),  # churn.causes: the columns a keyword is found in
+    "reject.": REJECT_CODES,  # pages/data.py: rejects.reason
+    "import.": IMPORT_PROBLEMS,  # churn.i18n.import_problem_text: ImportProblem.code
 }
 # Keys reached through a name, t(title): the constant whose key-like strings they come from.
 INDIRECT_KEYS = {
     ("churn/ui.py", "title"): "PAGES",
-    ("pages/data.py", "REASON_KEYS[r]"): "REASON_KEYS",
 }
 
 

@@ -18,9 +18,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
-from churn.ingest import RETURN_EXCLUDED, ImportProblem, create_canonical_tables, inspect_file, load_file
+from churn.i18n import import_problem_text
+from churn.ingest import (
+    DATE_OUT_OF_RANGE,
+    MISSING_CUSTOMER_ID,
+    NOT_A_NUMBER,
+    RETURN_EXCLUDED,
+    UNPARSEABLE_DATE,
+    WRONG_NUMBER_OF_FIELDS,
+    ImportProblem,
+    create_canonical_tables,
+    inspect_file,
+    load_file,
+)
 from churn.sources import PreparedFile, prepare_file, prepare_server_file, prepare_upload
 from tests.data.make_import_corpus import write_corpus
+from tests.problems import raises_import_problem
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "import"
 
@@ -60,7 +73,7 @@ class Loaded:
 def problem(path: Path, work: Path, **options: object) -> str:
     with pytest.raises(ImportProblem) as caught:
         Loaded(path, work, **options)
-    return str(caught.value)
+    return import_problem_text(caught.value)
 
 
 # --- text files -------------------------------------------------------------------------------
@@ -136,7 +149,7 @@ def test_ambiguous_day_month_is_never_guessed(tmp_path: Path) -> None:
 def test_a_chosen_order_that_the_data_contradicts_rejects_those_rows(tmp_path: Path) -> None:
     # Month first is chosen but 13/01/2024 has no 13th month: that row is rejected, not swapped.
     loaded = Loaded(COMMITTED / "semicolon_decimal_comma.csv", tmp_path, date_order="mdy")
-    assert loaded.rejects() == [(2, "order_date", "unparseable date")]
+    assert loaded.rejects() == [(2, "order_date", UNPARSEABLE_DATE)]
     assert [row[1] for row in loaded.orders()] == ["2024-05-02", "2024-01-03"]
 
 
@@ -200,7 +213,7 @@ def test_hostile_duplicate_and_empty_headers(tmp_path: Path) -> None:
 def test_rows_with_the_wrong_number_of_fields_are_rejected_with_their_line(tmp_path: Path) -> None:
     loaded = Loaded(COMMITTED / "wrong_width.csv", tmp_path)
     assert loaded.counts == (4, 2, 2)
-    assert loaded.rejects() == [(3, "", "wrong number of fields"), (4, "", "wrong number of fields")]
+    assert loaded.rejects() == [(3, "", WRONG_NUMBER_OF_FIELDS), (4, "", WRONG_NUMBER_OF_FIELDS)]
     assert loaded.orders() == [("A", "2024-01-05", 10.0), ("D", "2024-01-08", 40.0)]
     # The rows after a rejected one keep their own line numbers.
     raw = loaded.con.execute("select raw from rejects order by line").fetchall()
@@ -212,7 +225,7 @@ def test_quantity_times_unit_price(tmp_path: Path) -> None:
     loaded = Loaded(COMMITTED / "qty_price.csv", tmp_path)
     assert loaded.counts == (3, 2, 1)
     assert loaded.orders("customer_id", "amount") == [("A", 7.5), ("B", 2000.0)]
-    assert loaded.rejects() == [(4, "quantity", "not a number")]
+    assert loaded.rejects() == [(4, "quantity", NOT_A_NUMBER)]
 
 
 def test_crm_customer_list_with_chinese_headers(tmp_path: Path) -> None:
@@ -238,7 +251,7 @@ def test_suspicious_data_is_flagged(tmp_path: Path) -> None:
     # share 1,000 / 1,120 = 89.3%.
     loaded = Loaded(COMMITTED / "suspicious.csv", tmp_path)
     assert loaded.counts == (14, 13, 1)
-    assert loaded.rejects() == [(15, "order_date", "date out of range")]
+    assert loaded.rejects() == [(15, "order_date", DATE_OUT_OF_RANGE)]
     warnings = run_query(loaded.con, "data_warnings", {"today": date(2026, 11, 22)})
     assert list(warnings["warning"]) == ["duplicate_rows", "future_dates", "top_customer_share"]
     by_name = warnings.set_index("warning")
@@ -265,7 +278,7 @@ def test_gbk_file_with_chinese_headers(generated: Path, tmp_path: Path) -> None:
         ("001", "2024-01-05", 100.0, "华东"),
         ("002", "2024-01-10", 50.0, "华北"),
     ]
-    assert loaded.rejects() == [(4, "customer_id", "missing customer id")]
+    assert loaded.rejects() == [(4, "customer_id", MISSING_CUSTOMER_ID)]
 
 
 def test_windows_1252_and_utf16(generated: Path, tmp_path: Path) -> None:
@@ -336,7 +349,7 @@ def test_upload_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     import churn.sources
 
     monkeypatch.setattr(churn.sources, "MAX_UPLOAD_BYTES", 10)
-    with pytest.raises(ImportProblem, match=r"is larger than 0 MB.*server's data/ folder"):
+    with raises_import_problem(r"is larger than 0 MB.*server's data/ folder"):
         prepare_upload(b"customer,date,amount\n1,2024-01-01,5\n", "big.csv", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
@@ -354,7 +367,7 @@ def test_server_files_only_from_the_data_folder(tmp_path: Path) -> None:
     prepared = prepare_server_file("demo_orders.csv", tmp_path)
     assert prepared.path.name == "demo_orders.csv"  # read in place, not copied
     for name in ("../README.md", "/etc/passwd", "generate_demo.py"):
-        with pytest.raises(ImportProblem, match="is not a file in the server's data/ folder"):
+        with raises_import_problem("is not a file in the server's data/ folder"):
             prepare_server_file(name, tmp_path)
 
 
@@ -436,17 +449,12 @@ def test_unmapped_columns_kept_as_filter_dimensions(tmp_path: Path) -> None:
 # --- the typed fast path and the text path load the same rows ------------------------------------
 
 
-def test_clean_files_take_the_typed_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, generated: Path) -> None:
-    import churn.ingest
-
-    def no_staging(*args: object) -> None:
-        raise AssertionError("a clean file must not be staged as text")
-
-    monkeypatch.setattr(churn.ingest, "_stage", no_staging)
+def test_clean_files_take_the_typed_path(tmp_path: Path, generated: Path) -> None:
     for path in (COMMITTED / "tab.tsv", generated / "orders.parquet"):
         con = open_connection([path.parent])
         create_canonical_tables(con)
         result = load_file(con, prepare_file(path, path.name, None), "orders")
+        assert result.typed, "a clean file must not be staged as text"
         assert (result.rows_read, result.rows_loaded) == (2, 2)
         assert con.execute("select customer_id, amount from orders").fetchall() in (
             [("A", 10.0), ("B", 20.0)],
@@ -464,7 +472,7 @@ def test_a_problem_after_the_sample_sends_the_file_to_the_text_path(tmp_path: Pa
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     loaded = Loaded(path, tmp_path)
     assert loaded.counts == (303, 302, 1)
-    assert loaded.rejects() == [(303, "customer_id", "missing customer id")]
+    assert loaded.rejects() == [(303, "customer_id", MISSING_CUSTOMER_ID)]
     assert loaded.orders()[-2:] == [("X", "2024-01-06", 1234.5), ("Y", "2024-01-07", 3.0)]
 
 
@@ -482,8 +490,6 @@ def test_a_problem_after_the_sample_sends_the_file_to_the_text_path(tmp_path: Pa
     )
 )
 def test_typed_and_text_paths_agree(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
-    import churn.ingest
-
     path = tmp_path / "clean.csv"
     path.write_text("customer,date,amount,region\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     loaded = []
@@ -491,12 +497,8 @@ def test_typed_and_text_paths_agree(tmp_path: Path, rows: list[tuple[str, str, s
         con = open_connection([tmp_path])
         create_canonical_tables(con)
         prepared = prepare_file(path, path.name, tmp_path)
-        if typed:
-            result = churn.ingest._load_typed(con, prepared, "clean.csv", "orders", None, False, [])
-            assert result is not None
-        else:
-            headers = churn.ingest._stage(con, prepared)
-            result = churn.ingest._convert(con, prepared, "clean.csv", headers, "orders", None, None, False)
+        result = load_file(con, prepared, "orders", fast_path=typed)
+        assert result.typed == typed
         loaded.append((result.rows_read, result.rows_loaded, result.returns, con.execute("from orders").fetchall()))
         con.close()
     assert loaded[0] == loaded[1]

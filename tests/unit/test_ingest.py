@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from churn.db import open_connection
-from churn.ingest import ImportProblem, create_canonical_tables, inspect_file, load_file
-from churn.roles import detect
+from churn.db import load_sql, open_connection
+from churn.i18n import import_problem_text, set_language, t
+from churn.ingest import REJECT_CODES, create_canonical_tables, inspect_file, load_file
+from churn.roles import CUSTOMER_COLUMNS, ORDER_COLUMNS, detect
+from churn.sources import FULL_WIDTH, FULL_WIDTH_FROM, FULL_WIDTH_TO
+from tests.problems import raises_import_problem
 
 
 def load(tmp_path: Path, text: str, table: str = "orders"):
@@ -48,16 +52,16 @@ def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path: Path) -> No
     assert result.rows_loaded + result.rows_rejected == result.rows_read
     rejects = con.execute("select line, column_name, reason from rejects order by line").fetchall()
     assert rejects == [
-        (3, "customer_id", "missing customer id"),
-        (4, "order_date", "unparseable date"),
-        (6, "amount", "not a number"),
+        (3, "customer_id", "missing_customer_id"),
+        (4, "order_date", "unparseable_date"),
+        (6, "amount", "not_a_number"),
     ]
     orders = con.execute("select customer_id, order_date::varchar, amount from orders order by 1").fetchall()
     assert orders == [("001", "2024-01-05", 100.0), ("003", "2024-01-07", 1234.5), ("17850", "2024-01-09", -12.0)]
 
 
 def test_missing_required_column_says_which(tmp_path: Path) -> None:
-    with pytest.raises(ImportProblem, match="no column found for Amount"):
+    with raises_import_problem("no column found for Amount"):
         load(tmp_path, "customer,date\n1,2024-01-01\n")
 
 
@@ -103,11 +107,11 @@ def test_uploads_in_every_encoding_become_utf8(tmp_path: Path, data: bytes, enco
 def test_upload_problems_are_explained(tmp_path: Path) -> None:
     from churn.sources import prepare_upload
 
-    with pytest.raises(ImportProblem, match="is empty"):
+    with raises_import_problem("is empty"):
         prepare_upload(b"  \n", "a.csv", tmp_path)
-    with pytest.raises(ImportProblem, match="looks like an Excel workbook but cannot be opened"):
+    with raises_import_problem("looks like an Excel workbook but cannot be opened"):
         prepare_upload(b"PK\x03\x04zip", "a.csv", tmp_path)
-    with pytest.raises(ImportProblem, match="not a text table"):
+    with raises_import_problem("not a text table"):
         prepare_upload(b"\x7fELF\x00\x00\x00binary", "a.csv", tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing written for a refused file
 
@@ -151,3 +155,51 @@ def test_a_customer_list_says_who_is_lost_in_words_or_with_a_churn_flag(tmp_path
         status = workspace.query("customer_status", {"tiers": [], "filter_dimension": "region", "filter_values": []})
         assert int(status.iloc[0]["lost_now"]) == lost, name
         workspace.close()
+
+
+def test_the_canonical_tables_have_the_columns_roles_detect() -> None:
+    # queries/ingest/canonical_tables.sql and churn/roles.py name the same columns, in the same
+    # order (rows are inserted by position) and with the same types.
+    con = open_connection([])
+    create_canonical_tables(con)
+    for table, columns in (("orders", ORDER_COLUMNS), ("customers", CUSTOMER_COLUMNS)):
+        described = con.execute(f"describe {table}").fetchall()
+        assert [(row[0], row[1].lower()) for row in described] == list(columns.items()), table
+    tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+    # reason_map is derived (churn/build.py), not written by an import.
+    assert tables == {"orders", "customers", "rejects", "extra_dimensions", "status_words", "repeated_rows"}
+    assert con.execute("select count(*) from status_words").fetchone() != (0,)
+
+
+def test_reject_reasons_are_codes_shown_in_each_language(tmp_path: Path) -> None:
+    in_sql = re.findall(r"(?:then|else) '(\w+)'", load_sql("unreadable_rows"))
+    assert in_sql and set(in_sql) <= set(REJECT_CODES)
+    con, _ = load(tmp_path, "customer,date,amount\n,2024-01-05,1\nA,2024-01-05\n")
+    assert {row[0] for row in con.execute("select reason from rejects").fetchall()} <= set(REJECT_CODES)
+    for lang in ("en", "zh"):
+        set_language(lang)
+        try:
+            assert all(t(f"reject.{code}") != f"reject.{code}" for code in REJECT_CODES)
+        finally:
+            set_language("en")
+
+
+def test_an_import_problem_is_a_code_shown_in_each_language(tmp_path: Path) -> None:
+    with raises_import_problem("no column found for Order date, Amount") as caught:
+        load(tmp_path, "customer\n1\n")
+    assert caught.value.code == "missing_roles"
+    assert caught.value.params == {"name": "file.csv", "roles": ["order_date", "amount"], "columns": ["customer"]}
+    set_language("zh")
+    try:
+        shown = import_problem_text(caught.value)
+    finally:
+        set_language("en")
+    assert "file.csv" in shown and t("role.amount") not in shown  # the roles by their Chinese names
+
+
+def test_the_parsing_macros_fold_full_width_forms_as_the_sniffers_do() -> None:
+    # clean_text (queries/macros/parse_values.sql) and FULL_WIDTH (churn/sources.py, used to
+    # sniff headers and roles) turn the same characters into the same ASCII.
+    con = open_connection([])
+    folded = con.execute("select clean_text('x' || $text || 'x')", {"text": FULL_WIDTH_FROM}).fetchone()
+    assert folded == (f"x{FULL_WIDTH_TO}x",) == (f"x{FULL_WIDTH_FROM}x".translate(FULL_WIDTH),)

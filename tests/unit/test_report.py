@@ -228,7 +228,7 @@ def test_report_import_options(capsys, tmp_path: Path) -> None:
     dataset = report["dataset"]
     assert (dataset["rows_read"], dataset["rows_loaded"], dataset["rows_rejected"]) == (3, 2, 1)
     assert dataset["rejects"] == [
-        {"file": "gbk_chinese.csv", "line": 4, "column_name": "customer_id", "reason": "missing customer id",
+        {"file": "gbk_chinese.csv", "line": 4, "column_name": "customer_id", "reason": "missing_customer_id",
          "raw": ",2024-01-11,20,华北"}
     ]  # fmt: skip
     # Ambiguous dates need --date-order; the answer is reported.
@@ -242,7 +242,7 @@ def test_report_import_options(capsys, tmp_path: Path) -> None:
     assert report["dataset"]["files"][0]["mapping"]["amount"] == "amount (3)"
     assert report["dataset"]["revenue"] == 7.0
     report = run_report(capsys, str(IMPORT / "returns.csv"), "--exclude-returns")
-    assert [r["reason"] for r in report["dataset"]["rejects"]] == ["return excluded", "return excluded"]
+    assert [r["reason"] for r in report["dataset"]["rejects"]] == ["return_excluded", "return_excluded"]
     assert main(["report", str(IMPORT / "tab.tsv"), "--map", "amount=nope"]) == 2
     assert "--map amount=nope: no file has that column" in capsys.readouterr().err
     assert main(["report", str(IMPORT / "tab.tsv"), "--map", "price"]) == 2
