@@ -23,17 +23,20 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
 ## Lint, then every test: unit, AppTest and browser (Playwright + Debian's chromium)
-test: $(VENV)/.dev
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint
 	$(BIN)/python -m pytest
 
+## Python style, SQL layout, types and the layers of churn/ (settings in pyproject.toml)
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint queries
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
+## Quick feedback: the unit tests without the slow ones (`make test` runs everything)
 unit: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest tests/unit -m "not slow"
 
 app: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/app
@@ -50,4 +53,4 @@ demo-data:
 	$(PYTHON) data/generate_demo.py
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .hypothesis

@@ -20,6 +20,7 @@ from churn.ingest import (
     ORDER_COLUMNS,
     DatasetFile,
     ImportProblem,
+    LoadResult,
     create_canonical_tables,
     inspect_file,
 )
@@ -105,7 +106,8 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     workspace = Workspace(open_connection(sorted({path.parent for path, _ in paths} | {folder})), folder)
     try:
         create_canonical_tables(workspace.con)
-        loads, used = [], set()
+        loads: list[LoadResult] = []
+        used: set[tuple[str, str]] = set()
         for path, given_as in paths:
             source = prepare_file(path, path.name, folder, encoding=args.encoding, sheet=args.sheet)
             inspection = inspect_file(workspace.con, source, given_as)

@@ -260,14 +260,16 @@ def all_settings(table: str) -> tuple[str, ...]:
     return tuple(setting for setting in SETTINGS if setting in found)
 
 
-_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# A table is read where it follows from/join, or called as a table macro (kept_groups(...)).
+_TABLE_READ = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)|\b([a-z_][a-z0-9_]*)\(")
 _COMMENT = re.compile(r"--[^\n]*")
 
 
 def tables_read(sql: str, params: Mapping[str, Any] | None = None) -> tuple[str, ...]:
-    """The sources and nodes a SQL text reads: the names it mentions (comments left out) and the
-    table names passed to it as parameters (``query_table($spells)``)."""
-    names = set(_NAME.findall(_COMMENT.sub("", sql)))
+    """The sources and nodes a SQL text reads: those after ``from`` or ``join`` or called as a table
+    macro (comments left out), and the table names passed to it as parameters
+    (``query_table($spells)``)."""
+    names = {name for match in _TABLE_READ.finditer(_COMMENT.sub("", sql)) for name in match.groups() if name}
     for value in (params or {}).values():
         for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, str):
@@ -338,3 +340,27 @@ class Builds:
 
 
 __all__ = ["GRAPH", "NODES", "SOURCES", "VIEW_NODES", "Builds", "Node", "ViewSettings", "all_settings", "tables_read"]
+
+
+def mermaid() -> str:
+    """The graph as a Mermaid flowchart (docs/architecture.md): sources, then every derived table
+    with an arrow from each table it reads; tables built on first use are dashed."""
+    lines = ["flowchart LR"]
+    read = {table for node in GRAPH for table in node.reads}
+    for source in SOURCES:
+        if source in read:
+            lines.append(f"    {source}[({source})]")
+    for node in GRAPH:
+        shape = f"{node.table}{{{{{node.table}}}}}" if node.kind == "macro" else f"{node.table}[{node.table}]"
+        lines.append(f"    {shape}")
+    for node in GRAPH:
+        for table in node.reads:
+            lines.append(f"    {table} --> {node.table}")
+    first_use = [node.table for node in GRAPH if node.built == "first use"]
+    lines.append("    classDef firstUse stroke-dasharray: 4 3")
+    lines.append(f"    class {','.join(first_use)} firstUse")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(mermaid())

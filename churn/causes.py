@@ -258,7 +258,7 @@ def accumulation_effect(
     customers: int, lost_to_competitors: int, profit_per_customer: float, steps: int = 5
 ) -> pd.DataFrame:
     """The customer accumulation effect: us (A) against an equal-sized rival (B), both starting
-    with ``customers``; each customer lost to the rival moves the gap by two (domain.md)."""
+    with ``customers``; each customer lost to the rival moves the gap by two (docs/metrics.md, "Competitor losses")."""
     lost_values = (
         sorted({round(lost_to_competitors * i / (steps - 1)) for i in range(steps)}) if lost_to_competitors else [0]
     )

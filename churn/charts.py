@@ -396,7 +396,7 @@ def customer_flow(periods: pd.DataFrame, grain: str, title: str) -> go.Figure:
     figure = go.Figure()
     for column, name, colour, sign in (
         ("new", t("trends.flow_new"), SECONDARY, 1),
-        ("reactivated", t("trends.flow_won_back"), "#48c9b0", 1),
+        ("won_back", t("trends.flow_won_back"), "#48c9b0", 1),
         ("churned_total", t("trends.flow_lost"), PRIMARY, -1),
     ):
         figure.add_trace(

@@ -18,7 +18,7 @@ class PeriodFigures:
     period_end: date
     customers_at_start: int
     new: int
-    reactivated: int
+    won_back: int
     churned: int
     churned_total: int
     customers_at_end: int
@@ -36,7 +36,7 @@ class PeriodFigures:
             period_end=pd.Timestamp(row["period_end"]).date(),
             customers_at_start=int(row["customers_at_start"]),
             new=int(row["new"]),
-            reactivated=int(row["reactivated"]),
+            won_back=int(row["won_back"]),
             churned=int(row["churned"]),
             churned_total=int(row["churned_total"]),
             customers_at_end=int(row["customers_at_end"]),

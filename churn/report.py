@@ -88,7 +88,7 @@ def build_report(
                 }
                 for load in dataset.loads
             ],
-            # The first rejected rows (all of them up to MAX_REJECTS_SHOWN), with line and reason.
+            # The first rejected rows (all of them up to MAX_REJECTS_SHOWN), with line and reason code.
             "rejects": _records(workspace.query("rejected_rows").head(MAX_REJECTS_SHOWN)),
             "warnings": _records(workspace.query("data_warnings", {"today": date.today()})),
         },
@@ -123,7 +123,7 @@ def build_report(
         "is_warm_up",
         "customers_at_start",
         "new",
-        "reactivated",
+        "won_back",
         "churned",
         "churned_total",
         "customers_at_end",

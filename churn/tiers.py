@@ -1,6 +1,6 @@
 """The customer pyramid rule: tier shares, value basis and value window.
 
-Default (domain.md): platinum = top 1% of customers by value, gold = next 4%, iron = next
+Default (docs/metrics.md, "Customer tiers"): platinum = top 1% of customers by value, gold = next 4%, iron = next
 15%, lead = the remaining 80%. With n ranked customers the boundaries are
 ceil(n × 1%), ceil(n × 5%) and ceil(n × 20%) (queries/customer_tiers.sql); the shares are
 passed to SQL in basis points (1% = 100) so that those boundaries are exact.

@@ -152,8 +152,8 @@ with bottom[1]:
 with bottom[2]:
     st.metric(
         t("overview.won_back"),
-        format_int(current.reactivated),
-        delta=signed(change(current.reactivated, previous.reactivated if previous else None)),
+        format_int(current.won_back),
+        delta=signed(change(current.won_back, previous.won_back if previous else None)),
         help=t("overview.won_back_help", previous=previous_label),
         border=True,
     )
@@ -163,7 +163,7 @@ st.caption(
         "overview.flow_caption",
         at_start=format_int(current.customers_at_start),
         new=format_int(current.new),
-        won_back=format_int(current.reactivated),
+        won_back=format_int(current.won_back),
         churned_total=format_int(current.churned_total),
         at_end=format_int(current.customers_at_end),
         grain=grain_name,

@@ -67,7 +67,7 @@ table = pd.DataFrame(
         ],
         t("trends.col_at_start"): periods["customers_at_start"],
         t("trends.col_new"): periods["new"],
-        t("trends.col_won_back"): periods["reactivated"],
+        t("trends.col_won_back"): periods["won_back"],
         t("trends.col_churned"): periods["churned"],
         t("trends.col_churned_total"): periods["churned_total"],
         t("trends.col_at_end"): periods["customers_at_end"],

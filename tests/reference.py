@@ -91,7 +91,7 @@ def period_flows(all_spells: list[Spell], as_of: date, grain: str) -> list[dict[
                 "period_start": start,
                 "customers_at_start": at_start,
                 "new": sum(1 for s in all_spells if s.number == 1 and start <= s.start < end),
-                "reactivated": sum(1 for s in all_spells if s.number > 1 and start <= s.start < end),
+                "won_back": sum(1 for s in all_spells if s.number > 1 and start <= s.start < end),
                 "churned": sum(
                     1 for s in all_spells if s.churn_date and start <= s.churn_date < end and s.start < start
                 ),

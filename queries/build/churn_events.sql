@@ -18,7 +18,11 @@ ended_spells as (
 ),
 
 listed_losses as (
-    select customer_id, filter_group_id, churn_date, coalesce(revenue_last_12_months, 0) as revenue_lost
+    select
+        customer_id,
+        filter_group_id,
+        churn_date,
+        coalesce(revenue_last_12_months, 0) as revenue_lost
     from customer_facts
     where spells = 0 and not is_active
 ),

@@ -61,7 +61,7 @@ listed_customers as (
         null::date as current_spell_start,
         listed_churn_date as churn_date,
         null::date as first_churn_date,
-        not (listed_churn_date is not null or coalesce(is_listed_as_lost, false)) as is_active,
+        listed_churn_date is null and not coalesce(is_listed_as_lost, false) as is_active,
         revenue as revenue_last_12_months,
         region,
         channel,

@@ -33,7 +33,7 @@ final as (
         sum(revenue) over (
             partition by customer_id order by day_number
             range between 364 preceding and current row
-        ) as revenue_trailing_12_months
+        ) as revenue_last_12_months
     from order_days
 )
 

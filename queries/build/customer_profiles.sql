@@ -34,32 +34,62 @@ order_summary as (
 -- one ordered last, then the last in alphabetical order (DuckDB's mode() picks at random on a tie,
 -- so the same file could give a customer another region on the next load).
 region_lines as (
-    select customer_id, region as value, count(*) as lines, max(order_date) as latest
+    select
+        customer_id,
+        region as value,
+        count(*) as lines,
+        max(order_date) as latest
     from orders_to_date
     where region is not null
     group by all
 ),
 
 channel_lines as (
-    select customer_id, channel as value, count(*) as lines, max(order_date) as latest
+    select
+        customer_id,
+        channel as value,
+        count(*) as lines,
+        max(order_date) as latest
     from orders_to_date
     where channel is not null
     group by all
 ),
 
 category_lines as (
-    select customer_id, category as value, count(*) as lines, max(order_date) as latest
+    select
+        customer_id,
+        category as value,
+        count(*) as lines,
+        max(order_date) as latest
     from orders_to_date
     where category is not null
     group by all
 ),
 
 dimension_lines as (
-    select customer_id, 'region' as dimension, value, lines, latest from region_lines
+    select
+        customer_id,
+        'region' as dimension,
+        value,
+        lines,
+        latest
+    from region_lines
     union all
-    select customer_id, 'channel', value, lines, latest from channel_lines
+    select
+        customer_id,
+        'channel',
+        value,
+        lines,
+        latest
+    from channel_lines
     union all
-    select customer_id, 'category', value, lines, latest from category_lines
+    select
+        customer_id,
+        'category',
+        value,
+        lines,
+        latest
+    from category_lines
 ),
 
 order_dimensions as (
@@ -75,7 +105,9 @@ order_dimensions as (
 -- A status says lost in words (churned, cancelled, 流失 … in status_words), or, in a column of
 -- yes/no flags only (a churn flag: "Churn: Yes", "Exited: 1"), with yes.
 listed_statuses as (
-    select customers.*, status_words.meaning as status_meaning
+    select
+        customers.*,
+        status_words.meaning as status_meaning
     from customers
     left join status_words on status_words.word = lower(trim(customers.status))
 ),
@@ -104,18 +136,27 @@ customer_attributes as (
 
 -- Extra dimensions (unmapped columns the user kept): a customer's most frequent value of each.
 extra_values as (
-    select customer_id, dimension, arg_max(value, (lines, value)) as value
+    select
+        customer_id,
+        dimension,
+        arg_max(value, (lines, value)) as value
     from (
-        select customer_id, dimension, value, count(*) as lines
+        select
+            customer_id,
+            dimension,
+            value,
+            count(*) as lines
         from extra_dimensions
         where value is not null
         group by all
-    )
+    ) as value_lines
     group by customer_id, dimension
 ),
 
 customer_extra as (
-    select customer_id, map(list(dimension order by dimension), list(value order by dimension)) as extra
+    select
+        customer_id,
+        map(list(dimension order by dimension), list(value order by dimension)) as extra
     from extra_values
     group by customer_id
 ),

@@ -10,7 +10,9 @@
 with
 
 explicit_churn as (
-    select customer_id, max(churn_date) as explicit_churn_date
+    select
+        customer_id,
+        max(churn_date) as explicit_churn_date
     from customers
     where churn_date <= $as_of::date
     group by customer_id
@@ -54,7 +56,7 @@ spells as (
         max(order_date) filter (where is_purchase_day) as last_order_date,
         sum(orders) as orders,
         sum(revenue) as revenue,
-        arg_max(revenue_trailing_12_months, order_date) as revenue_last_12_months,
+        arg_max(revenue_last_12_months, order_date) as revenue_last_12_months,
         any_value(explicit_churn_date) as explicit_churn_date
     from numbered
     where spell_number > 0

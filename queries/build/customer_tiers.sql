@@ -13,7 +13,10 @@
 with
 
 orders_in_window as (
-    select customer_id, amount, cost
+    select
+        customer_id,
+        amount,
+        cost
     from orders
     where order_date between $value_from::date and $as_of::date
 ),

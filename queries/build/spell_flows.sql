@@ -1,7 +1,7 @@
 -- spell_flows: the customer flows of churn_by_period, per window W, month and filter group: the
 -- filter-independent part, built with the spells, so that a filter change, another grain or
 -- another segment only adds up a few thousand rows (queries/read/churn_by_period.sql).
---   new, reactivated   = first spells and later spells (won back) starting in the month
+--   new, won_back   = first spells and later spells (won back) starting in the month
 --   churned_total      = spells churning in the month; revenue_lost = their revenue in the 365
 --                        days up to their last order
 --   started_same_month / _quarter / _year = those of them that started in the same month /
@@ -28,7 +28,7 @@ starts as (
         filter_group_id,
         date_trunc('month', spell_start)::date as month,
         count(*) filter (where spell_number = 1) as new,
-        count(*) filter (where spell_number > 1) as reactivated
+        count(*) filter (where spell_number > 1) as won_back
     from spells
     group by all
 ),
@@ -56,7 +56,7 @@ final as (
         filter_group_id,
         month,
         coalesce(starts.new, 0) as new,
-        coalesce(starts.reactivated, 0) as reactivated,
+        coalesce(starts.won_back, 0) as won_back,
         coalesce(churns.churned_total, 0) as churned_total,
         coalesce(churns.started_same_month, 0) as started_same_month,
         coalesce(churns.started_same_quarter, 0) as started_same_quarter,

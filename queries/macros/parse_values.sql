@@ -3,27 +3,33 @@
 -- place. Each parse_ macro gives NULL where the text is no such value.
 
 -- clean_text: trimmed, full-width digits and signs (typed with a Chinese input method) as ASCII.
-create or replace macro clean_text(value) as
-    trim(translate(value, '０１２３４５６７８９．，－／：（）￥　', '0123456789.,-/:()¥ '));
+create or replace macro clean_text(value) as trim(
+    translate(value, '０１２３４５６７８９．，－／：（）￥　', '0123456789.,-/:()¥ ')
+);
 
 -- parse_id: an id is text; one exported as a float ('17850.0') becomes '17850'.
-create or replace macro parse_id(value) as
-    nullif(regexp_replace(clean_text(value), '^(\d+)\.0+$', '\1'), '');
+create or replace macro parse_id(value) as nullif(
+    regexp_replace(clean_text(value), '^(\d+)\.0+$', '\1'), ''
+);
 
 -- number_text: a number's text without currency signs, spaces and thousands separators; with
 -- decimal_comma ('1.234,50', Excel in much of Europe) the comma becomes the decimal point.
-create or replace macro number_text(value, decimal_comma) as
-    case when decimal_comma
-        then replace(regexp_replace(clean_text(value), '[.¥$€£元\s]', '', 'g'), ',', '.')
+create or replace macro number_text(value, decimal_comma) as (
+    case
+        when decimal_comma
+            then replace(regexp_replace(clean_text(value), '[.¥$€£元\s]', '', 'g'), ',', '.')
         else regexp_replace(clean_text(value), '[,¥$€£元\s]', '', 'g')
-    end;
+    end
+);
 
 -- parse_number: '1,234.50', '¥1,234', '(1,234)' (a negative number), '1.234,50' with decimal_comma.
-create or replace macro parse_number(value, decimal_comma) as
-    case when regexp_matches(number_text(value, decimal_comma), '^\(.*\)$')
-        then -try_cast(trim(number_text(value, decimal_comma), '()') as double)
+create or replace macro parse_number(value, decimal_comma) as (
+    case
+        when regexp_matches(number_text(value, decimal_comma), '^\(.*\)$')
+            then -try_cast(trim(number_text(value, decimal_comma), '()') as double)
         else try_cast(number_text(value, decimal_comma) as double)
-    end;
+    end
+);
 
 -- year_first_formats: the strptime formats of dates that say which number is the day: year
 -- first (2024/1/5, 2024.1.5, 20240105, 2024年1月5日, with or without a time; 2024-01-05 is a

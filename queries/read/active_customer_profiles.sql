@@ -17,7 +17,9 @@ final as (
         customer_facts.times_won_back,
         customer_facts.churn_reason
     from customer_facts
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join
+        kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups
+        using (filter_group_id)
     where customer_facts.is_active
 )
 

@@ -12,7 +12,7 @@ events as (
         customer_losses.cause,
         churn_events.revenue_lost
     from churn_events
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
     join customer_losses using (customer_id)
     where churn_events.churn_date >= $loss_from::date and churn_events.churn_date < $loss_until::date
 ),

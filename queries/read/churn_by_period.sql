@@ -4,12 +4,12 @@
 -- other windows of the sensitivity chart), kept_groups and customer_spells (the first order date).
 --   customers_at_start = spells started before period_start and not churned before it
 --   new                = first spells starting in the period
---   reactivated        = later spells (won back) starting in the period
+--   won_back        = later spells (won back) starting in the period
 --   churned            = churn dates in the period of spells that were active at its start
 --   churned_total      = all churn dates in the period (adds those who started within it)
 --   churn_rate         = churned / customers_at_start;  retention_rate = 1 - churn_rate
 --   revenue_lost       = revenue in the 365 days up to their last order, of churned_total
--- Invariant: customers_at_start + new + reactivated - churned_total = next customers_at_start.
+-- Invariant: customers_at_start + new + won_back - churned_total = next customers_at_start.
 -- is_warm_up: the period starts within W days of the first order in the data, so churn in it
 -- is undercounted (no one can be W days silent yet) and "new" includes the existing base.
 -- Parameters: $as_of (date), $window_days, $grain ('month' | 'quarter' | 'year'), $date_from,
@@ -33,7 +33,9 @@ segment_flows as (
             else 'all'
         end as segment
     from query_table($flows::varchar[], true) as flows
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join
+        kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups
+        using (filter_group_id)
     where (flows.window_days = $window_days::integer or $dimension = 'window')
 ),
 
@@ -52,7 +54,7 @@ per_period as (
         segment,
         date_trunc($grain, month)::date as period_start,
         sum(new) as new,
-        sum(reactivated) as reactivated,
+        sum(won_back) as won_back,
         sum(churned_total) - sum(case $grain
             when 'month' then started_same_month
             when 'quarter' then started_same_quarter
@@ -75,7 +77,7 @@ period_flows as (
         periods.period_start,
         periods.period_end,
         coalesce(per_period.new, 0) as new,
-        coalesce(per_period.reactivated, 0) as reactivated,
+        coalesce(per_period.won_back, 0) as won_back,
         coalesce(per_period.churned, 0) as churned,
         coalesce(per_period.churned_total, 0) as churned_total,
         coalesce(per_period.revenue_lost, 0) as revenue_lost
@@ -87,7 +89,7 @@ period_flows as (
 with_base as (
     select
         *,
-        coalesce(sum(new + reactivated - churned_total) over (
+        coalesce(sum(new + won_back - churned_total) over (
             partition by segment order by period_start rows between unbounded preceding and 1 preceding
         ), 0) as customers_at_start
     from period_flows
@@ -102,10 +104,10 @@ final as (
         period_start < (select first_order_date from first_order) + $window_days::integer as is_warm_up,
         customers_at_start::bigint as customers_at_start,
         new::bigint as new,
-        reactivated::bigint as reactivated,
+        won_back::bigint as won_back,
         churned::bigint as churned,
         churned_total::bigint as churned_total,
-        (customers_at_start + new + reactivated - churned_total)::bigint as customers_at_end,
+        (customers_at_start + new + won_back - churned_total)::bigint as customers_at_end,
         churned / nullif(customers_at_start, 0) as churn_rate,
         1 - churned / nullif(customers_at_start, 0) as retention_rate,
         revenue_lost

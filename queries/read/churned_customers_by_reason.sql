@@ -15,7 +15,7 @@ churned as (
         arg_max(churn_events.revenue_lost, coalesce(churn_events.churn_date, date '0001-01-01'))
             as revenue_lost
     from churn_events
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
     where churn_events.churn_date is null
         or (churn_events.churn_date >= $loss_from::date and churn_events.churn_date < $loss_until::date)
     group by churn_events.customer_id
@@ -35,25 +35,37 @@ per_reason as (
 ranked as (
     select
         *,
-        row_number() over (partition by cause order by customers desc, revenue_lost desc, reason) as reason_rank
+        row_number() over (partition by cause order by customers desc, revenue_lost desc, reason asc) as reason_rank
     from per_reason
     where reason is not null
 ),
 
 final as (
-    select cause, reason, customers, revenue_lost
+    select
+        cause,
+        reason,
+        customers,
+        revenue_lost
     from ranked
     where reason_rank <= 12
     union all
-    select cause, null as reason, sum(customers), sum(revenue_lost)
+    select
+        cause,
+        null as reason,
+        sum(customers),
+        sum(revenue_lost)
     from ranked
     where reason_rank > 12
     group by cause
     union all
-    select cause, null as reason, customers, revenue_lost
+    select
+        cause,
+        null as reason,
+        customers,
+        revenue_lost
     from per_reason
     where reason is null
 )
 
 select * from final
-order by cause, customers desc, reason
+order by cause asc, customers desc, reason asc

@@ -10,7 +10,10 @@
 with
 
 purchase_days as (
-    select customer_id, order_date, sum(amount) as revenue
+    select
+        customer_id,
+        order_date,
+        sum(amount) as revenue
     from orders
     where order_date <= $calibration_end::date
     group by customer_id, order_date

@@ -11,11 +11,13 @@ with
 flows as (
     select cohort_flows.*
     from cohort_flows
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
 ),
 
 cohort_sizes as (
-    select date_trunc($cohort_grain, cohort_month)::date as cohort_start, sum(customers) as cohort_customers
+    select
+        date_trunc($cohort_grain, cohort_month)::date as cohort_start,
+        sum(customers) as cohort_customers
     from flows
     group by cohort_start
 ),

@@ -6,7 +6,7 @@ with
 facts as (
     select customer_facts.*
     from customer_facts
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
 ),
 
 final as (

@@ -3,7 +3,9 @@
 with
 
 final as (
-    select customer_id, tier
+    select
+        customer_id,
+        tier
     from customer_tiers
 )
 

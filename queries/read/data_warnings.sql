@@ -7,35 +7,61 @@
 with
 
 customer_revenue as (
-    select customer_id, sum(amount) as revenue
+    select
+        customer_id,
+        sum(amount) as revenue
     from orders
     group by customer_id
 ),
 
 
 signs as (
-    select 'future_dates' as warning, count(*) as rows, max(order_date)::varchar as example, null::double as share
+    select
+        'future_dates' as warning,
+        count(*) as rows,
+        max(order_date)::varchar as example,
+        null::double as share
     from orders
     where order_date > $today::date
     union all
-    select 'old_dates', count(*), min(order_date)::varchar, null
+    select
+        'old_dates',
+        count(*),
+        min(order_date)::varchar,
+        null
     from orders
     where order_date < date '1990-01-01'
     union all
-    select 'top_customer_share', 1, arg_max(customer_id, revenue), max(revenue) / nullif(sum(revenue), 0)
+    select
+        'top_customer_share',
+        1,
+        arg_max(customer_id, revenue),
+        max(revenue) / nullif(sum(revenue), 0)
     from customer_revenue
     having count(*) >= 10 and max(revenue) >= 0.2 * sum(revenue) and sum(revenue) > 0
     union all
-    select 'equal_amounts', count(*), any_value(amount)::varchar, null
+    select
+        'equal_amounts',
+        count(*),
+        any_value(amount)::varchar,
+        null
     from orders
     having count(*) >= 10 and count(distinct amount) = 1
     union all
-    select 'duplicate_rows', sum(rows), arg_max(example, rows), null
+    select
+        'duplicate_rows',
+        sum(rows),
+        arg_max(example, rows),
+        null
     from repeated_rows
 ),
 
 final as (
-    select warning, rows::bigint as rows, example, share
+    select
+        warning,
+        rows::bigint as rows,
+        example,
+        share
     from signs
     where rows > 0
 )

@@ -27,10 +27,11 @@ customer_summary as (
 all_customers as (
     select count(*) as customers
     from (
-        select customer_id from orders where amount >= 0
+        select customer_id from orders
+        where amount >= 0
         union
         select customer_id from customers
-    )
+    ) as customer_ids
 ),
 
 final as (

@@ -6,14 +6,19 @@
 with
 
 first_orders as (
-    select customer_id, arg_min(day_revenue, order_date) as first_order_value
+    select
+        customer_id,
+        arg_min(day_revenue, order_date) as first_order_value
     from (
-        select customer_id, order_date, sum(amount) as day_revenue
+        select
+            customer_id,
+            order_date,
+            sum(amount) as day_revenue
         from orders
         where order_date <= $as_of::date
         group by customer_id, order_date
         having bool_or(amount >= 0)  -- purchase days (a day of returns only is none)
-    )
+    ) as purchase_days
     group by customer_id
 ),
 

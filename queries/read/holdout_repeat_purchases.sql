@@ -8,7 +8,9 @@
 with
 
 purchase_days as (
-    select customer_id, order_date
+    select
+        customer_id,
+        order_date
     from orders
     group by customer_id, order_date
     having bool_or(amount >= 0)
@@ -34,7 +36,9 @@ weeks as (
 ),
 
 final as (
-    select weeks.week::integer as week, count(holdout.week) as repeat_purchases
+    select
+        weeks.week::integer as week,
+        count(holdout.week) as repeat_purchases
     from weeks
     left join holdout using (week)
     group by weeks.week

@@ -26,7 +26,7 @@ events_in_periods as (
         arg_max(churn_events.revenue_lost, coalesce(churn_events.churn_date, date '0001-01-01'))
             as revenue_lost_churned
     from churn_events
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
     where churn_events.churn_date is null
         or (churn_events.churn_date >= $loss_from::date and churn_events.churn_date < $loss_until::date)
     group by churn_events.customer_id
@@ -49,7 +49,9 @@ customers as (
         customer_losses.is_lost_now,
         customer_losses.revenue_lost_now
     from customer_losses
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join
+        kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups
+        using (filter_group_id)
     left join events_in_periods using (customer_id)
 ),
 
@@ -76,7 +78,8 @@ causes as (
 segments as (
     select distinct segment from per_segment
     union
-    select 'all' where $dimension = 'all'
+    select 'all'
+    where $dimension = 'all'
 ),
 
 final as (

@@ -30,4 +30,4 @@ final as (
 )
 
 select * from final
-order by value desc, customer_id
+order by value desc, customer_id asc

@@ -16,4 +16,4 @@ final as (
 )
 
 select * from final
-order by lost_customers desc, customers desc, reason, category
+order by lost_customers desc, customers desc, reason asc, category asc

@@ -3,7 +3,12 @@
 with
 
 final as (
-    select file, line, column_name, reason, raw
+    select
+        file,
+        line,
+        column_name,
+        reason,
+        raw
     from rejects
 )
 

@@ -20,7 +20,7 @@ per_period as (
         sum(revenue_base) as revenue_base,
         sum(revenue_lost) as revenue_lost
     from period_revenue_by_filter_group
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
     group by period_start
 ),
 

@@ -21,7 +21,9 @@ first_spells as (
             else 'all'
         end as segment
     from customer_facts
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join
+        kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups
+        using (filter_group_id)
     -- Customers with orders (a first spell): first_order_date starts it, first_churn_date ends it.
     where customer_facts.spells > 0
 ),

@@ -16,7 +16,7 @@ status as (
         customer_facts.revenue as lifetime_revenue,
         not customer_facts.is_active as is_lost
     from customer_facts
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) using (filter_group_id)
 ),
 
 per_tier as (

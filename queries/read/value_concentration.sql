@@ -27,11 +27,11 @@ final as (
         count(*) as customers,
         sum(value) as total_value,
         2 * sum(ascending_rank * positive_value) / nullif(count(*) * sum(positive_value), 0)
-            - (count(*) + 1) / count(*) as gini,
+        - (count(*) + 1) / count(*) as gini,
         sum(value) filter (where descending_rank <= (customers * 100 + 9999) // 10000)
-            / nullif(sum(value), 0) as top_1_percent_share,
+        / nullif(sum(value), 0) as top_1_percent_share,
         sum(value) filter (where descending_rank <= (customers * 2000 + 9999) // 10000)
-            / nullif(sum(value), 0) as top_20_percent_share,
+        / nullif(sum(value), 0) as top_20_percent_share,
         count(*) filter (where value < 0) as negative_customers,
         coalesce(sum(value) filter (where value < 0), 0) as negative_value
     from ranked

@@ -18,12 +18,12 @@ customer_values as (
 ranked as (
     select
         *,
-        row_number() over (order by value desc nulls last, customer_id) as value_rank,
+        row_number() over (order by value desc nulls last, customer_id asc) as value_rank,
         count(*) over () as customers,
-        sum(value) over (order by value desc nulls last, customer_id rows unbounded preceding) as cumulative_value,
+        sum(value) over (order by value desc nulls last, customer_id asc rows unbounded preceding) as cumulative_value,
         sum(value) over () as total_value,
         $curve_basis = $tier_basis
-            and tier <> lead(tier) over (order by value desc nulls last, customer_id) as is_tier_boundary
+        and tier <> lead(tier) over (order by value desc nulls last, customer_id asc) as is_tier_boundary
     from customer_values
 ),
 

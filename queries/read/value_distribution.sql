@@ -17,7 +17,9 @@ values_by_customer as (
         customer_facts.revenue,
         customer_facts.margin
     from customer_facts
-    join kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups using (filter_group_id)
+    join
+        kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups
+        using (filter_group_id)
 ),
 
 final as (

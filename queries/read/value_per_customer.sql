@@ -6,7 +6,10 @@
 with
 
 orders_in_year as (
-    select customer_id, amount, cost
+    select
+        customer_id,
+        amount,
+        cost
     from orders
     where order_date between $as_of::date - 364 and $as_of::date
 ),

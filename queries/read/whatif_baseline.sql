@@ -18,7 +18,9 @@
 with
 
 spells as (
-    select customer_spells.*, coalesce(customer_tiers.tier, 'unranked') as tier
+    select
+        customer_spells.*,
+        coalesce(customer_tiers.tier, 'unranked') as tier
     from customer_spells
     left join customer_tiers using (customer_id)
 ),
@@ -49,22 +51,22 @@ flows as (
         spells.tier,
         count(*) filter (
             where spells.spell_start < measured_periods.period_start
-                and (spells.churn_date is null or spells.churn_date >= measured_periods.period_start)
+            and (spells.churn_date is null or spells.churn_date >= measured_periods.period_start)
         ) as at_start,
         count(*) filter (
             where spells.spell_start < measured_periods.period_start
-                and spells.churn_date >= measured_periods.period_start
-                and spells.churn_date < measured_periods.period_end
+            and spells.churn_date >= measured_periods.period_start
+            and spells.churn_date < measured_periods.period_end
         ) as churned,
         count(*) filter (
             where spells.spell_number = 1
-                and spells.spell_start >= measured_periods.period_start
-                and spells.spell_start < measured_periods.period_end
+            and spells.spell_start >= measured_periods.period_start
+            and spells.spell_start < measured_periods.period_end
         ) as new,
         count(*) filter (
             where spells.spell_number > 1
-                and spells.spell_start >= measured_periods.period_start
-                and spells.spell_start < measured_periods.period_end
+            and spells.spell_start >= measured_periods.period_start
+            and spells.spell_start < measured_periods.period_end
         ) as won_back
     from spells
     cross join measured_periods
@@ -79,7 +81,7 @@ exposure as (
         sum(greatest(
             0,
             least(coalesce(spells.churn_date, observed.window_end), observed.window_end)
-                - greatest(spells.spell_start, observed.window_start)
+            - greatest(spells.spell_start, observed.window_start)
         )) / ((observed.window_end - observed.window_start) / observed.periods) as customer_periods
     from spells
     cross join observed
@@ -96,15 +98,17 @@ value_in_periods as (
     cross join observed
     left join customer_tiers using (customer_id)
     where orders.order_date >= observed.window_start and orders.order_date < observed.window_end
-    group by 1
+    group by all
 ),
 
 active as (
-    select coalesce(customer_tiers.tier, 'unranked') as tier, count(*) as active_customers
+    select
+        coalesce(customer_tiers.tier, 'unranked') as tier,
+        count(*) as active_customers
     from customer_facts
     left join customer_tiers using (customer_id)
     where customer_facts.is_active
-    group by 1
+    group by all
 ),
 
 final as (

@@ -36,7 +36,7 @@ def test_overview_renders_with_default_settings() -> None:
     assert at.number_input(key="setting_window").value == 60
     assert shown["Churn rate"] == format_percent(december["churned"] / december["customers_at_start"])
     assert shown["New customers"] == f"{december['new']:,}"
-    assert shown["Won back"] == f"{december['reactivated']:,}"
+    assert shown["Won back"] == f"{december['won_back']:,}"
     assert f"{december['churned']:,} lost ÷ {december['customers_at_start']:,} at start" in [
         c.value for c in at.caption
     ]

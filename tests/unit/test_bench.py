@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench import steps
 from bench.run import main
 
 
+@pytest.mark.slow
 def test_benchmark_runs_at_small_size(capsys, tmp_path: Path) -> None:
     assert main(["--lines", "50000", "--repeat", "1", "--data", str(tmp_path), "--fit-customers", "2000"]) == 0
     output = capsys.readouterr().out

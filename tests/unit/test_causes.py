@@ -123,7 +123,7 @@ def test_rules_file_uses_known_causes_only() -> None:
 
 
 def test_accumulation_effect_matches_the_course_table() -> None:
-    # domain.md: two stores with 100 customers each and 10 profit per customer.
+    # docs/metrics.md, "Competitor losses": two stores with 100 customers each and 10 profit per customer.
     effect = accumulation_effect(100, 50, 10.0, steps=3).set_index("lost")
     assert list(effect.index) == [0, 25, 50]
     row = effect.loc[50]

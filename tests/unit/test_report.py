@@ -68,7 +68,7 @@ def test_report_on_tiny_file(capsys) -> None:
         "period_start",
         "customers_at_start",
         "new",
-        "reactivated",
+        "won_back",
         "churned",
         "churned_total",
         "churn_rate",
@@ -86,7 +86,7 @@ def test_report_on_demo_in_chinese(capsys) -> None:
     periods = report["churn"]["periods"]
     for before, after in itertools.pairwise(periods):
         assert (
-            before["customers_at_start"] + before["new"] + before["reactivated"] - before["churned_total"]
+            before["customers_at_start"] + before["new"] + before["won_back"] - before["churned_total"]
             == after["customers_at_start"]
         )
 

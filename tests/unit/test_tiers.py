@@ -151,13 +151,13 @@ def test_tiny_fixture_churn_by_tier(tiny: Workspace) -> None:
     # Iron = J and C. Jan: both new. Mar: C (Mar 15) and J (Mar 25) lost: 2 / 2. May: C back. Jun: C lost: 1 / 1.
     assert list(iron["customers_at_start"]) == [0, 0, 2, 2, 0, 0, 1]
     assert iron.loc["03", "churn_rate"] == 1.0
-    assert iron.loc["05", "reactivated"] == 1
+    assert iron.loc["05", "won_back"] == 1
     assert iron.loc["06", "churn_rate"] == 1.0
     platinum = periods[periods["segment"] == "platinum"]
     assert list(platinum["churned"]) == [0, 0, 0, 1, 0, 0, 0]  # A lost on Mar 31
     # The invariant holds in every segment.
     for _, segment in periods.groupby("segment"):
-        flow = segment["customers_at_start"] + segment["new"] + segment["reactivated"] - segment["churned_total"]
+        flow = segment["customers_at_start"] + segment["new"] + segment["won_back"] - segment["churned_total"]
         assert list(flow.iloc[:-1]) == list(segment["customers_at_start"].iloc[1:])
     # The segments add up to the whole.
     total = periods.groupby("period_start")[["customers_at_start", "churned", "churned_total"]].sum()
