@@ -58,6 +58,12 @@ class PageData:
         """``params`` with the view's customer filter."""
         return {**params, **self.settings.filter_params()}
 
+    def _periods(self, dimension: str = "all") -> pd.DataFrame | None:
+        """churn_by_period for the view, by segment of ``dimension`` (None without order dates)."""
+        if self.first_date is None:
+            return None
+        return self.workspace.query("churn_by_period", self.settings.period_params(self.first_date, dimension))
+
     def load_all(self) -> None:
         """Compute every member with its default options (the benchmark: a page's first view)."""
         for name, member in inspect.getmembers(type(self)):
@@ -82,9 +88,7 @@ class Overview(PageData):
     @cached_property
     def periods(self) -> pd.DataFrame | None:
         """churn_by_period for the view (None without order dates)."""
-        if self.first_date is None:
-            return None
-        return self.workspace.query("churn_by_period", self.settings.period_params(self.first_date))
+        return self._periods()
 
     @cached_property
     def last_periods(self) -> tuple[PeriodFigures | None, PeriodFigures | None]:
@@ -114,9 +118,7 @@ class Trends(PageData):
     @cached_property
     def periods(self) -> pd.DataFrame | None:
         """churn_by_period for the view (None without order dates)."""
-        if self.first_date is None:
-            return None
-        return self.workspace.query("churn_by_period", self.settings.period_params(self.first_date))
+        return self._periods()
 
     @cached_property
     def revenue(self) -> pd.DataFrame | None:
@@ -148,9 +150,9 @@ class Trends(PageData):
 
     def segments(self, dimension: str = "tier") -> SegmentChurn | None:
         """Churn by period per segment of ``dimension`` and customers churned per segment."""
-        if self.first_date is None:
+        periods = self._periods(dimension)
+        if periods is None:
             return None
-        periods = self.workspace.query("churn_by_period", self.settings.period_params(self.first_date, dimension))
         losses = self.workspace.query(
             "losses_by_cause_and_segment", self.settings.loss_params(self.first_date, dimension)
         )
@@ -262,9 +264,9 @@ class Tiers(PageData):
     @cached_property
     def periods(self) -> pd.DataFrame | None:
         """churn_by_period by tier, tiers in pyramid order (None without order dates)."""
-        if self.first_date is None:
+        periods = self._periods("tier")
+        if periods is None:
             return None
-        periods = self.workspace.query("churn_by_period", self.settings.period_params(self.first_date, "tier"))
         return periods.sort_values("segment", kind="stable", key=lambda segment: segment.map(TIER_ORDER))
 
     @cached_property
