@@ -20,6 +20,7 @@ from bench.run import DATA
 from churn.build import GRAPH, ViewSettings
 from churn.db import open_connection
 from churn.ingest import LoadResult, create_canonical_tables, load_file
+from churn.settings import Settings
 from churn.sources import prepare_file
 from churn.tiers import TierRule, default_migration_windows
 from churn.window import sensitivity_windows
@@ -59,10 +60,12 @@ def import_steps(orders: Path, customers: Path) -> list[tuple[str, float]]:
     step("suggested W (purchase_gaps)", lambda: suggestions.append(workspace.window_suggestion(as_of).days))
     window = suggestions[0]
     before, after = default_migration_windows(as_of)
+    assert workspace.dataset.first_date is not None
     values = {
         **ViewSettings(as_of, window, TierRule()).values(),
         "grain": "month",
-        "windows": [other for other in sensitivity_windows(window) if other != window],
+        "windows": list(sensitivity_windows(window)),
+        "sensitivity_period": Settings(as_of, window).last_complete_period(workspace.dataset.first_date),
         "migration_before": before,
         "migration_after": after,
     }

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from churn.causes import apply_overrides, classify_reasons, reason_map_params
-from churn.db import append_rows, build_table, load_sql, query_parameters, quote_identifier, run_query
+from churn.db import build_table, load_sql, query_parameters, quote_identifier, run_query
 from churn.tiers import TierRule, migration_params
 
 # The tables an import writes (churn/ingest): every derived table starts from them.
@@ -30,8 +30,8 @@ SOURCES = ("orders", "customers", "extra_dimensions", "status_words", "rejects",
 # The settings a derived table can depend on; a view gives the first four (``ViewSettings``), a
 # query the others through its parameters.
 #   as_of, window_days (W), tier_rule, reason_overrides: the sidebar and the causes page
-#   grain: a period length; windows: the W of the sensitivity chart;
-#   migration_before / migration_after: the two value windows of the tier migration
+#   grain: a period length; windows, sensitivity_period: the W of the sensitivity chart and the
+#   period it shows; migration_before / migration_after: the two value windows of the tier migration
 SETTINGS = (
     "as_of",
     "window_days",
@@ -39,6 +39,7 @@ SETTINGS = (
     "reason_overrides",
     "grain",
     "windows",
+    "sensitivity_period",
     "migration_before",
     "migration_after",
 )
@@ -84,14 +85,9 @@ def _build_reason_map(con: duckdb.DuckDBPyConnection, node: Node, values: Mappin
     return reasons
 
 
-def _build_window_flows(con: duckdb.DuckDBPyConnection, node: Node, values: Mapping[str, Any]) -> None:
-    """The flows of each W of ``windows``: its spells cut into a temporary table, their flows added
-    (the spells of ten windows would take ten times the memory of the view's)."""
-    for position, window in enumerate(values["windows"]):
-        build_table(con, "window_spells", "customer_spells", {"as_of": values["as_of"], "window_days": int(window)})
-        write = build_table if position == 0 else append_rows
-        write(con, "window_flows", "spell_flows", {"spells": "window_spells"})
-    con.execute("drop table if exists window_spells")
+def _window_churn_params(values: Mapping[str, Any]) -> dict[str, Any]:
+    start, end = values["sensitivity_period"]
+    return {"as_of": values["as_of"], "windows": list(values["windows"]), "period_start": start, "period_end": end}
 
 
 GRAPH: tuple[Node, ...] = (
@@ -181,7 +177,6 @@ GRAPH: tuple[Node, ...] = (
         "spell_flows",
         ("spell_flows",),
         ("customer_spells", "customer_filter_groups"),
-        params=lambda values: {"spells": "customer_spells"},
         purpose="per month and filter group: new, won back and churned spells of the view's W",
     ),
     Node(
@@ -193,17 +188,17 @@ GRAPH: tuple[Node, ...] = (
     Node(
         "period_revenue_by_filter_group",
         ("period_revenue_by_filter_group",),
-        ("customer_spells", "customer_filter_groups", "orders"),
+        ("customer_spells", "customer_filter_groups", "customer_order_days"),
         ("grain",),
         purpose="per period and filter group: customers at start, churned, revenue base and lost",
     ),
     Node(
-        "window_flows",
-        ("customer_spells", "spell_flows"),
+        "window_churn",
+        ("window_churn",),
         ("customer_order_days", "customers", "customer_filter_groups"),
-        ("windows",),
-        builder=_build_window_flows,
-        purpose="spell_flows for each W of the sensitivity chart (spells cut per W, then dropped)",
+        ("windows", "sensitivity_period"),
+        params=_window_churn_params,
+        purpose="per W of the sensitivity chart and filter group: customers at the start of a period, churned in it",
     ),
     Node(
         "tiers_before",
@@ -267,8 +262,7 @@ _COMMENT = re.compile(r"--[^\n]*")
 
 def tables_read(sql: str, params: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """The sources and nodes a SQL text reads: those after ``from`` or ``join`` or called as a table
-    macro (comments left out), and the table names passed to it as parameters
-    (``query_table($spells)``)."""
+    macro (comments left out), and the table names passed to it as parameters."""
     names = {name for match in _TABLE_READ.finditer(_COMMENT.sub("", sql)) for name in match.groups() if name}
     for value in (params or {}).values():
         for item in value if isinstance(value, list | tuple) else [value]:

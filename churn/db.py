@@ -29,6 +29,7 @@ DEFAULT_THREADS = 2
 CONNECTION_MACROS = ("parse_values", "period_list")
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 class QueryError(Exception):
@@ -39,6 +40,10 @@ class QueryError(Exception):
         self.message = message
         self.hint = hint
         self.original = original
+
+    def __reduce__(self) -> tuple[type[QueryError], tuple[str, str]]:
+        # Raised in a benchmark's worker process, it must cross back to the parent.
+        return (QueryError, (self.message, self.hint))
 
 
 def open_connection(
@@ -98,8 +103,8 @@ def load_sql(name: str) -> str:
 
 
 def query_parameters(sql: str) -> set[str]:
-    """Names of the ``$parameters`` a SQL text uses."""
-    return set(_PARAMETER.findall(sql))
+    """Names of the ``$parameters`` a SQL text uses (its comments left out)."""
+    return set(_PARAMETER.findall(_COMMENT.sub("", sql)))
 
 
 def _bind(sql: str, params: dict[str, Any] | None) -> dict[str, Any]:

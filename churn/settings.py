@@ -64,9 +64,22 @@ class Settings:
             "date_from": date_from,
             "date_to": date_to,
             "dimension": dimension,
-            "flows": ["spell_flows"],
             **self.filter_params(),
         }
+
+    def last_complete_period(self, first_date: date) -> tuple[date, date] | None:
+        """[start, end) of the last complete period of the grain among those shown (the periods
+        of churn_by_period: from the one holding ``first_date`` to the one holding the as-of
+        date, within the range shown); None when there is none."""
+        date_from, date_to = self.query_window(first_date)
+        end = min(
+            period_start(self.as_of + timedelta(days=1), self.grain),
+            next_period_start(period_start(date_to, self.grain), self.grain),
+        )
+        start = period_start(end - timedelta(days=1), self.grain)
+        if start < period_start(first_date, self.grain) or end <= date_from:
+            return None
+        return start, end
 
     def loss_window(self, first_date: date | None) -> tuple[date, date]:
         """The periods shown as dates [from, until): from the start of the first period shown to

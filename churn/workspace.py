@@ -48,7 +48,16 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 # Query parameters that are settings of the derived tables a query reads (churn.build.SETTINGS):
 # a query run for another as-of date reads tables built for that date.
-SETTING_PARAMETERS = ("as_of", "window_days", "tier_rule", "grain", "windows", "migration_before", "migration_after")
+SETTING_PARAMETERS = (
+    "as_of",
+    "window_days",
+    "tier_rule",
+    "grain",
+    "windows",
+    "sensitivity_period",
+    "migration_before",
+    "migration_after",
+)
 # Computed results kept per workspace (they are small; predictions are kept for the latest
 # settings only, see ``remember``).
 MAX_REMEMBERED = 256
@@ -297,38 +306,25 @@ class Workspace:
         return self.cached_query("tier_migration", params), self.cached_query("tier_drops", params)
 
     def window_sensitivity(self, settings: Settings, windows: tuple[int, ...]) -> pd.DataFrame:
-        """The last complete period's churn for each inactivity window W in ``windows``: the flows
-        of the other windows are built once (window_flows), so that a filter change only adds them
-        up; one query gives every W, each as a segment of its own."""
+        """The last complete period's churn under each inactivity window W in ``windows``, for the
+        view's filters: every W counted in one pass (window_churn, built once per as-of date,
+        grain and range), so that a filter change only adds up filter groups; with the share of
+        repeat purchases each W treats as still active."""
+        columns = ["window_days", "period_start", "customers_at_start", "churned", "churn_rate", "share_within"]
         dataset = self.dataset
-        if dataset is None or dataset.first_date is None:
-            return pd.DataFrame()
-        others = tuple(window for window in windows if window != settings.window_days)
+        period = settings.last_complete_period(dataset.first_date) if dataset and dataset.first_date else None
+        if period is None:
+            return pd.DataFrame(columns=columns)
         params = {
-            **settings.period_params(dataset.first_date, dimension="window"),
-            "flows": ["spell_flows", "window_flows"] if others else ["spell_flows"],
-            "windows": list(others),
+            **settings.filter_params(),
+            "as_of": settings.as_of,
+            "windows": list(windows),
+            "sensitivity_period": period,
         }
-        periods = self.cached_query("churn_by_period", params)
-        rows = []
-        for window in windows:
-            complete = periods[(periods["segment"] == str(window)) & periods["is_complete"]]
-            if not complete.empty:
-                last = complete.iloc[-1]
-                rows.append(
-                    {
-                        "window_days": window,
-                        "period_start": last["period_start"],
-                        "customers_at_start": int(last["customers_at_start"]),
-                        "churned": int(last["churned"]),
-                        "churn_rate": last["churn_rate"],
-                    }
-                )
+        result = self.cached_query("window_sensitivity", params)
         shares = self.cached_query("repeat_purchase_share", {"as_of": settings.as_of, "windows": list(windows)})
-        result = pd.DataFrame(
-            rows, columns=["window_days", "period_start", "customers_at_start", "churned", "churn_rate"]
-        )
-        return result.merge(shares, on="window_days", how="left")
+        result = result.merge(shares, on="window_days", how="left").assign(period_start=pd.Timestamp(period[0]))
+        return result[columns]
 
     def lifetime_models(self, as_of: date, holdout_weeks: int | None = None) -> LifetimeModels:
         """The purchase and spend models up to the as-of date, checked first (churn.clv.check):
@@ -344,10 +340,12 @@ class Workspace:
 
         def fit() -> LifetimeModels:
             calibration_end = as_of - timedelta(days=WEEK_DAYS * weeks)
-            summary = self.query("clv_summary", {"calibration_end": as_of, "unit_days": WEEK_DAYS})
-            calibration = self.query("clv_summary", {"calibration_end": calibration_end, "unit_days": WEEK_DAYS})
+            # The purchase days up to the as-of date (customer_order_days) hold both summaries.
+            day = {"as_of": as_of, "unit_days": WEEK_DAYS}
+            summary = self.query("clv_summary", {**day, "calibration_end": as_of})
+            calibration = self.query("clv_summary", {**day, "calibration_end": calibration_end})
             actual = self.query(
-                "holdout_repeat_purchases", {"calibration_end": calibration_end, "holdout_weeks": weeks}
+                "holdout_repeat_purchases", {"as_of": as_of, "calibration_end": calibration_end, "holdout_weeks": weeks}
             )
             median_gap = self.window_suggestion(as_of).median_gap_days if first is not None else None
             return check(summary, calibration, actual, calibration_end, span_days, median_gap)

@@ -95,7 +95,7 @@ final as (
 select
     *,
     churn_date is not null as is_churned,
-    -- The W these spells were cut with (window_spells holds the spells of several).
+    -- The W these spells were cut with.
     $window_days::integer as window_days
 from final
 order by customer_id, spell_number

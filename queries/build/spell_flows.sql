@@ -1,24 +1,21 @@
--- spell_flows: the customer flows of churn_by_period, per window W, month and filter group: the
--- filter-independent part, built with the spells, so that a filter change, another grain or
--- another segment only adds up a few thousand rows (queries/read/churn_by_period.sql).
---   new, won_back   = first spells and later spells (won back) starting in the month
+-- spell_flows: the customer flows of churn_by_period, per month and filter group (for the W of the
+-- spells): the filter-independent part, built with the spells, so that a filter change, another
+-- grain or another segment only adds up a few thousand rows (queries/read/churn_by_period.sql).
+--   new, won_back      = first spells and later spells (won back) starting in the month
 --   churned_total      = spells churning in the month; revenue_lost = their revenue in the 365
 --                        days up to their last order
 --   started_same_month / _quarter / _year = those of them that started in the same month /
 --                        quarter / year as they churned: churn_by_period's "churned" counts
 --                        only spells active at the start of the period, so it leaves out the
 --                        ones that started in the period of its grain.
--- Built on the spells table named by $spells (customer_spells: the table spell_flows of the view's
--- W; window_spells: window_flows, the other windows of the sensitivity chart) and
--- customer_filter_groups.
--- Parameters: $spells (a table name).
+-- Built on customer_spells and customer_filter_groups.
 with
 
 spells as (
     select
-        spells.*,
+        customer_spells.*,
         customer_filter_groups.filter_group_id
-    from query_table($spells) as spells
+    from customer_spells
     join customer_filter_groups using (customer_id)
 ),
 

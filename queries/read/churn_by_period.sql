@@ -1,10 +1,10 @@
 -- churn_by_period: per period [period_start, period_end) of the chosen grain, and per segment
 -- of the chosen dimension ('all' for one segment), the customer flow and churn rate.
--- Built on the flows tables named by $flows (spell_flows: the view's W; with window_flows: the
--- other windows of the sensitivity chart), kept_groups and customer_spells (the first order date).
+-- Built on spell_flows (the flows per month and filter group), kept_groups and customer_spells
+-- (the first order date).
 --   customers_at_start = spells started before period_start and not churned before it
 --   new                = first spells starting in the period
---   won_back        = later spells (won back) starting in the period
+--   won_back           = later spells (won back) starting in the period
 --   churned            = churn dates in the period of spells that were active at its start
 --   churned_total      = all churn dates in the period (adds those who started within it)
 --   churn_rate         = churned / customers_at_start;  retention_rate = 1 - churn_rate
@@ -13,30 +13,26 @@
 -- is_warm_up: the period starts within W days of the first order in the data, so churn in it
 -- is undercounted (no one can be W days silent yet) and "new" includes the existing base.
 -- Parameters: $as_of (date), $window_days, $grain ('month' | 'quarter' | 'year'), $date_from,
---   $date_to, $dimension ('all' | 'tier' | 'region' | 'channel' | 'category' | 'segment', or
---   'window': one segment per window W of the flows, for the sensitivity to W), $flows (the flows
---   tables to read),
+--   $date_to, $dimension ('all' | 'tier' | 'region' | 'channel' | 'category' | 'segment'),
 --   $tiers (list of tiers to keep; empty = all customers), $filter_dimension ('region' |
 --   'channel' | 'category' | 'segment') and $filter_values (its values to keep; empty = all).
 with
 
 segment_flows as (
     select
-        flows.*,
+        spell_flows.*,
         case $dimension
             when 'tier' then coalesce(kept_groups.tier, 'unranked')
             when 'region' then coalesce(kept_groups.region, 'unknown')
             when 'channel' then coalesce(kept_groups.channel, 'unknown')
             when 'category' then coalesce(kept_groups.category, 'unknown')
             when 'segment' then coalesce(kept_groups.segment, 'unknown')
-            when 'window' then flows.window_days::varchar
             else 'all'
         end as segment
-    from query_table($flows::varchar[], true) as flows
+    from spell_flows
     join
         kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups
         using (filter_group_id)
-    where (flows.window_days = $window_days::integer or $dimension = 'window')
 ),
 
 first_order as (

@@ -1,25 +1,17 @@
 -- first_order_vs_lifetime: customers by quintile of their first order's value (1 = smallest)
 -- and quintile of their lifetime revenue to the as-of date (5 = largest), and, per tier, the
 -- share of customers whose first order was below the median first order.
--- Built on customer_facts, customer_tiers and orders.
--- Parameters: $as_of (date).
+-- Built on customer_facts, customer_tiers and customer_order_days.
+-- Parameters: none (as_of in the parameters says which as-of date the tables are built for).
 with
 
 first_orders as (
+    -- The first purchase day (a day of returns only is none) has no previous one.
     select
         customer_id,
-        arg_min(day_revenue, order_date) as first_order_value
-    from (
-        select
-            customer_id,
-            order_date,
-            sum(amount) as day_revenue
-        from orders
-        where order_date <= $as_of::date
-        group by customer_id, order_date
-        having bool_or(amount >= 0)  -- purchase days (a day of returns only is none)
-    ) as purchase_days
-    group by customer_id
+        revenue as first_order_value
+    from customer_order_days
+    where is_purchase_day and previous_order_date is null
 ),
 
 customers as (

@@ -4,31 +4,24 @@
 -- by the calibration end (every one of these purchases is a repeat purchase; customers who first
 -- bought in the holdout are new, not counted). Weeks without purchases are listed with 0.
 -- What the purchase model's holdout prediction is compared with (churn.clv.validate).
--- Built on orders. Parameters: $calibration_end (date), $holdout_weeks (integer).
+-- Built on customer_order_days (built for an as-of date on or after the holdout's end).
+-- Parameters: $calibration_end (date), $holdout_weeks (integer).
 with
-
-purchase_days as (
-    select
-        customer_id,
-        order_date
-    from orders
-    group by customer_id, order_date
-    having bool_or(amount >= 0)
-),
 
 calibration_customers as (
     select customer_id
-    from purchase_days
-    where order_date <= $calibration_end::date
-    group by customer_id
+    from customer_order_days
+    where is_purchase_day and previous_order_date is null and order_date <= $calibration_end::date
 ),
 
 holdout as (
-    select ((purchase_days.order_date - $calibration_end::date - 1) // 7 + 1)::integer as week
-    from purchase_days
+    select ((customer_order_days.order_date - $calibration_end::date - 1) // 7 + 1)::integer as week
+    from customer_order_days
     semi join calibration_customers using (customer_id)
-    where purchase_days.order_date > $calibration_end::date
-        and purchase_days.order_date <= $calibration_end::date + 7 * $holdout_weeks::integer
+    where
+        customer_order_days.is_purchase_day
+        and customer_order_days.order_date > $calibration_end::date
+        and customer_order_days.order_date <= $calibration_end::date + 7 * $holdout_weeks::integer
 ),
 
 weeks as (

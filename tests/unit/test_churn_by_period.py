@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from churn.db import open_connection, run_query
 from churn.ingest import create_canonical_tables
+from churn.settings import Settings
 from churn.workspace import Workspace
 from tests import reference
 from tests.conftest import NO_FILTERS, TINY_AS_OF, build_tables, period_params
@@ -236,3 +238,51 @@ def test_flow_invariant_under_filters(demo: Workspace, tiers: list[str], dimensi
     assert (flow.iloc[:-1].values == periods["customers_at_start"].iloc[1:].values).all()
     status = demo.query("customer_status", {"tiers": tiers, "filter_dimension": dimension, "filter_values": values})
     assert periods["customers_at_end"].iloc[-1] == status.iloc[0]["active_customers"]
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(
+    orders=order_days,
+    as_of_offset=st.integers(min_value=0, max_value=450),
+    explicit=st.dictionaries(st.sampled_from("PQRSTU"), st.integers(min_value=0, max_value=450), max_size=3),
+    grain=st.sampled_from(["month", "quarter"]),
+)
+def test_sensitivity_in_one_pass_equals_one_build_per_window(
+    orders: list[tuple[str, int, int]], as_of_offset: int, explicit: dict[str, int], grain: str
+) -> None:
+    """window_churn counts every W in one pass; each W's figures equal the last complete period of
+    churn_by_period built with that W (spells, flows) — random orders, returns, churn dates."""
+    origin = date(2024, 1, 1)
+    as_of = origin + timedelta(days=as_of_offset)
+    windows = (1, 7, 30, 45, 90, 200)
+    workspace = Workspace(open_connection([]))
+    try:
+        create_canonical_tables(workspace.con)
+        dated = [(c, origin + timedelta(days=d), amount) for c, d, amount in orders]
+        workspace.con.executemany("insert into orders (customer_id, order_date, amount) values (?, ?, ?)", dated)
+        churn_dates = [(c, origin + timedelta(days=d)) for c, d in explicit.items()]
+        if churn_dates:
+            workspace.con.executemany("insert into customers (customer_id, churn_date) values (?, ?)", churn_dates)
+        workspace.set_dataset("random", [])
+        dataset = workspace.dataset
+        assert dataset is not None
+        if dataset.first_date is None or dataset.first_date > as_of:
+            return
+        view = Settings(as_of, 30, grain, date_from=dataset.first_date)
+        workspace.ensure_derived(view)
+        one_pass = workspace.window_sensitivity(view, windows).set_index("window_days")
+        for window in windows:
+            settings = replace(view, window_days=window)
+            workspace.ensure_derived(settings)
+            complete = workspace.query("churn_by_period", settings.period_params(dataset.first_date))
+            complete = complete[complete["is_complete"]]
+            if complete.empty:
+                assert one_pass.empty
+                continue
+            last = complete.iloc[-1]
+            assert pd.Timestamp(one_pass.loc[window, "period_start"]) == pd.Timestamp(last["period_start"])
+            assert int(one_pass.loc[window, "customers_at_start"]) == int(last["customers_at_start"]), window
+            assert int(one_pass.loc[window, "churned"]) == int(last["churned"]), window
+    finally:
+        workspace.close()

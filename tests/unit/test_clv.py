@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from churn.build import Builds
 from churn.clv import (
     FitError,
     bgnbd_log_likelihood,
@@ -32,6 +33,7 @@ def cdnow(tmp_path_factory: pytest.TempPathFactory):
         customer, _, day, _, amount = line.split()
         rows.append((customer, date(int(day[:4]), int(day[4:6]), int(day[6:])), float(amount)))
     con.executemany("insert into orders (customer_id, order_date, amount) values (?, ?, ?)", rows)
+    Builds(con).ensure(["customer_order_days"], {"as_of": date(1998, 6, 30)})  # the purchase days
     # The 39-week calibration period ends 1997-09-30; time in weeks as in the paper.
     summary = run_query(con, "clv_summary", {"calibration_end": date(1997, 9, 30), "unit_days": 7})
     con.close()

@@ -60,7 +60,6 @@ def test_period_params_default_to_all_history() -> None:
         "date_from": date(2023, 1, 1),
         "date_to": date(2025, 12, 31),
         "dimension": "all",
-        "flows": ["spell_flows"],
         "tiers": [],
         "filter_dimension": "region",
         "filter_values": [],

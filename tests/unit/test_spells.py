@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from churn.db import load_sql
 from churn.workspace import Workspace
 from tests.conftest import NO_FILTERS, TINY_AS_OF
 
@@ -125,3 +129,32 @@ def test_a_customers_dimensions_are_the_most_frequent_ties_broken_the_same_way_e
         assert rows == [("P", "North", "shop", "tea"), ("Q", "West", "phone", None), ("R", "West", None, None)]
         workspace.builds.reset()  # rebuild
     workspace.close()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 800), st.one_of(st.none(), st.integers(1, 400)), st.booleans()),
+        max_size=60,
+    )
+)
+def test_purchase_gap_quantiles_read_off_gap_counts_equal_quantile_cont(days) -> None:
+    """purchase_gaps reads its quantiles off the count of each gap length (quantile_cont holds
+    every gap in memory, which 100M order lines do not fit in): the same values on any gaps."""
+    con = duckdb.connect()
+    con.execute("create table customer_order_days (order_date date, previous_order_date date, is_purchase_day boolean)")
+    for day, gap, is_purchase_day in days:
+        order_date = date(2024, 1, 1) + timedelta(days=day)
+        previous = order_date - timedelta(days=gap) if gap is not None else None
+        con.execute("insert into customer_order_days values (?, ?, ?)", [order_date, previous, is_purchase_day])
+    ours = con.execute(load_sql("purchase_gaps")).fetchone()
+    direct = con.execute(
+        """select count(gap_days), quantile_cont(gap_days, 0.5), quantile_cont(gap_days, 0.75),
+               quantile_cont(gap_days, 0.9), quantile_cont(gap_days, 0.95)
+           from (select order_date - previous_order_date as gap_days
+                 from customer_order_days where is_purchase_day and previous_order_date is not null)"""
+    ).fetchone()
+    assert ours is not None and direct is not None
+    assert ours[0] == direct[0]
+    for got, expected in zip(ours[1:], direct[1:], strict=True):
+        assert got == pytest.approx(expected, abs=1e-9) if expected is not None else got is None
