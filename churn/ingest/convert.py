@@ -24,6 +24,7 @@ from churn.ingest.schema import (
     LoadResult,
     out_of_range_sql,
     range_params,
+    source_row_hash,
     table_columns,
 )
 from churn.ingest.staging import (
@@ -102,6 +103,8 @@ def convert(
     _write_rejects(con, shown, len(headers))
     columns = table_columns(table)
     selected = ", ".join(f"{conversion.expressions.get(role, 'null')}::{t} as {role}" for role, t in columns.items())
+    if table == "orders":
+        selected += f", {source_row_hash(len(headers))} as source_row_hash"
     insert = f"insert into {table} select {selected} from checked where problem is null order by line"
     con.execute(insert, range_params(insert))
     counts = con.execute(load_sql("converted_row_counts")).fetchone()

@@ -11,7 +11,7 @@ import duckdb
 from churn.db import DATA_DIR, quote_identifier
 from churn.ingest.convert import load_as_text
 from churn.ingest.schema import REQUIRED_ROLES, LoadResult, create_canonical_tables
-from churn.ingest.staging import QUOTING, csv_params, record_repeated_rows
+from churn.ingest.staging import QUOTING, count, csv_params, record_repeated_rows
 from churn.ingest.typed import load_typed
 from churn.sources import PreparedFile
 
@@ -62,16 +62,29 @@ def load_file(
     prepared = source if isinstance(source, PreparedFile) else PreparedFile(source, source.name, _format_of(source))
     shown = name or prepared.name
     if fast_path:
+        before = count(con, f"select count(*) from {table}")
         fast = load_typed(con, prepared, shown, table, mapping, exclude_returns, extra_columns or [])
         if fast is not None:
-            if table == "orders":
+            if table == "orders" and _may_repeat(con, before):
                 _record_repeated_file_rows(con, prepared, shown)
             return fast
     return load_as_text(con, prepared, shown, table, mapping, date_order, exclude_returns, extra_columns or [])
 
 
+def _may_repeat(con: duckdb.DuckDBPyConnection, first_row: int) -> bool:
+    """Whether two of the order lines loaded from ``first_row`` on have the same source_row_hash
+    (the hash of the whole row as read): without that, no row of the file repeats another, and
+    the file need not be read again."""
+    counted = con.execute(
+        "select count(*) <> count(distinct source_row_hash) from orders where rowid >= $first_row",
+        {"first_row": first_row},
+    ).fetchone()
+    return bool(counted and counted[0])
+
+
 def _record_repeated_file_rows(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, shown: str) -> None:
-    """Count the repeated rows of a file loaded by the typed path, reading it again as text."""
+    """Count the repeated rows of a file loaded by the typed path, reading it again as text (only
+    when its row hashes say some may repeat)."""
     params: dict[str, object]
     if prepared.format == "parquet":
         source, params = "read_parquet($path)", {"path": str(prepared.path)}

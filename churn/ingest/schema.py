@@ -65,6 +65,11 @@ def table_columns(table: str) -> dict[str, str]:
     return ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
 
 
+def source_row_hash(columns: int) -> str:
+    """SQL of orders.source_row_hash for a file read as the positional columns c1..c{columns}."""
+    return "hash(" + ", ".join(f"c{position}" for position in range(1, columns + 1)) + ")"
+
+
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the empty canonical tables (dropping any previous dataset)."""
     con.execute(load_sql("canonical_tables"))

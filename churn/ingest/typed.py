@@ -14,7 +14,14 @@ import duckdb
 
 from churn.db import quote_identifier
 from churn.ingest.returns import negate_returns
-from churn.ingest.schema import REQUIRED_ROLES, LoadResult, out_of_range_sql, range_params, table_columns
+from churn.ingest.schema import (
+    REQUIRED_ROLES,
+    LoadResult,
+    out_of_range_sql,
+    range_params,
+    source_row_hash,
+    table_columns,
+)
 from churn.ingest.staging import QUOTING, STOPPED, clear_csv_rejects, count, csv_params, positional, read_sample
 from churn.roles import detect
 from churn.sources import PreparedFile
@@ -161,6 +168,8 @@ def _append(
     or None when a row needs the text path (the caller rolls back)."""
     columns = table_columns(table)
     selected = ", ".join(f"{read.expressions.get(role, 'null')}::{t} as {role}" for role, t in columns.items())
+    if table == "orders":
+        selected += f", {source_row_hash(len(read.headers))} as source_row_hash"
     con.execute(f"insert into {table} select {selected} from {read.source}", read.params)
     appended = f"select count(*) from {table} where rowid >= {before}"
     rows = count(con, appended)

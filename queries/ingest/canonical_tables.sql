@@ -1,6 +1,8 @@
 -- canonical_tables: the empty tables an import writes (churn.ingest.create_canonical_tables),
 -- replacing any previous dataset. orders and customers hold the roles of churn/roles.py
--- (ORDER_COLUMNS, CUSTOMER_COLUMNS) in that order; a unit test checks that they agree.
+-- (ORDER_COLUMNS, CUSTOMER_COLUMNS) in that order; a unit test checks that they agree. orders also
+-- keeps source_row_hash: a hash of the whole row as read from its file (every column, mapped or
+-- not), so that repeated rows are counted without reading the file again.
 
 -- One row per order line; amount negative for a return.
 create or replace table orders (
@@ -14,7 +16,8 @@ create or replace table orders (
     region varchar,
     channel varchar,
     category varchar,
-    churn_reason varchar
+    churn_reason varchar,
+    source_row_hash ubigint
 );
 
 -- One row per customer of a customer list.
