@@ -54,6 +54,12 @@ class PageData:
         """The first purchase day; None for a customer list alone (no order dates)."""
         return self.dataset.first_date
 
+    def _unfiltered_key(self) -> tuple[int, Settings]:
+        """The dataset and the view's settings without its filters: the key of what a filter
+        change does not change."""
+        unfiltered = replace(self.settings, tier_filter=(), filter_values=(), lang="")
+        return (self.workspace.builds.generation, unfiltered)
+
     def filtered(self, **params: Any) -> dict[str, Any]:
         """``params`` with the view's customer filter."""
         return {**params, **self.settings.filter_params()}
@@ -353,11 +359,17 @@ class LifetimeValue(PageData):
         checked = self.models(holdout_weeks)
         if checked is None:
             return None
-        monthly, use_margin = WhatIf(self.workspace, replace(self.settings, grain="month")).baseline
-        tiers = self.workspace.cached_query("customer_tier_assignment")
-        predictions = self.predictions(horizon_months, annual_discount, holdout_weeks)
-        values = value_table(tiers, monthly, predictions, horizon_months, annual_discount)
-        return TierValues(checked, values, use_margin)
+
+        def compute() -> TierValues:
+            monthly, use_margin = WhatIf(self.workspace, replace(self.settings, grain="month")).baseline
+            tiers = self.workspace.cached_query("customer_tier_assignment")
+            predictions = self.predictions(horizon_months, annual_discount, holdout_weeks)
+            values = value_table(tiers, monthly, predictions, horizon_months, annual_discount)
+            return TierValues(checked, values, use_margin)
+
+        # The same for any filter: a filter change reuses it.
+        key = ("tier_values", self._unfiltered_key(), horizon_months, annual_discount, holdout_weeks)
+        return self.workspace.remember(key, compute, slot="tier_values")
 
     def predictions(
         self,
@@ -370,10 +382,16 @@ class LifetimeValue(PageData):
         checked = self.models(holdout_weeks)
         if checked is None or checked.models is None:
             return None
-        predictions = self.workspace.clv_predictions(
-            self.settings.as_of, horizon_months, monthly_rate(annual_discount), holdout_weeks
-        )
-        return predictions.merge(self.workspace.cached_query("customer_tier_assignment"), on="customer_id")
+
+        def compute() -> pd.DataFrame:
+            predictions = self.workspace.clv_predictions(
+                self.settings.as_of, horizon_months, monthly_rate(annual_discount), holdout_weeks
+            )
+            return predictions.merge(self.workspace.cached_query("customer_tier_assignment"), on="customer_id")
+
+        # Every customer's, the same for any filter: only the latest is kept (a slider moves often).
+        key = (self._unfiltered_key(), horizon_months, annual_discount, holdout_weeks)
+        return self.workspace.remember(key, compute, slot="predictions_by_tier")
 
     def early_warning(
         self,
@@ -388,18 +406,29 @@ class LifetimeValue(PageData):
         checked = self.models(holdout_weeks)
         if checked is None:
             return None
-        profiles = self.workspace.query("active_customer_profiles", self.settings.filter_params())
-        model_ok = checked.models is not None
-        predictions = (
-            self.workspace.clv_predictions(
-                self.settings.as_of, horizon_months, monthly_rate(annual_discount), holdout_weeks
+        unfiltered = replace(self.settings, tier_filter=(), filter_values=())
+
+        def compute() -> pd.DataFrame:
+            profiles = self.workspace.query("active_customer_profiles", unfiltered.filter_params())
+            model_ok = checked.models is not None
+            predictions = (
+                self.workspace.clv_predictions(
+                    self.settings.as_of, horizon_months, monthly_rate(annual_discount), holdout_weeks
+                )
+                if model_ok
+                else None
             )
-            if model_ok
-            else None
-        )
-        return early_warning(
-            profiles, checked.summary, silence_factor, predictions, alive_threshold if model_ok else None
-        )
+            return early_warning(
+                profiles, checked.summary, silence_factor, predictions, alive_threshold if model_ok else None
+            )
+
+        # Every active customer's, remembered: a filter change keeps the rows of its filter groups.
+        key = (self._unfiltered_key(), horizon_months, annual_discount, holdout_weeks, silence_factor, alive_threshold)
+        warned = self.workspace.remember(key, compute, slot="early_warning")
+        if unfiltered == self.settings:
+            return warned
+        kept = self.workspace.query("kept_filter_groups", self.settings.filter_params())["filter_group_id"]
+        return warned[warned["filter_group_id"].isin(kept)]
 
     @cached_property
     def first_order(self) -> pd.DataFrame:
@@ -411,8 +440,12 @@ class LifetimeValue(PageData):
         checked = self.models(holdout_weeks)
         if checked is None:
             return pd.Series(dtype=float)
-        first = checked.summary.merge(self.workspace.query("customer_tier_assignment"), on="customer_id")
-        return first.groupby("tier")["first_purchase_value"].mean()
+
+        def compute() -> pd.Series:
+            first = checked.summary.merge(self.workspace.cached_query("customer_tier_assignment"), on="customer_id")
+            return first.groupby("tier")["first_purchase_value"].mean()
+
+        return self.workspace.remember(("first_purchase_by_tier", self._unfiltered_key(), holdout_weeks), compute)
 
 
 class WhatIf(PageData):
@@ -433,12 +466,14 @@ class WhatIf(PageData):
         )
         if baseline.empty or baseline["periods_observed"].max() == 0:
             return [], use_margin
-        # The churn events of the same measured periods by tier and cause: what splits each tier's rate.
+        # The churn events of the same measured periods by tier and cause: what splits each tier's
+        # rate. Of all customers, as the baseline is: the sidebar's filters do not apply.
         first = baseline.iloc[0]
+        unfiltered = replace(settings, tier_filter=(), filter_values=())
         losses = self.workspace.cached_query(
             "losses_by_cause_and_segment",
             {
-                **settings.loss_params(self.first_date, "tier"),
+                **unfiltered.loss_params(self.first_date, "tier"),
                 "loss_from": pd.Timestamp(first["window_start"]).date(),
                 "loss_until": pd.Timestamp(first["window_end"]).date(),
             },

@@ -3,7 +3,10 @@ it, and whom to call first — then the model's check, the realised value and th
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -205,7 +208,7 @@ order = t("ltv.rule_order_model" if model_ok else "ltv.rule_order_history")
 st.caption(t("ltv.rule", rule=rule, count=format_int(len(warned))) + " " + order)
 
 
-def why_listed(row: pd.Series) -> str:
+def why_listed(row: dict[str, Any]) -> str:
     reasons = []
     if row["is_silent"]:
         reasons.append(
@@ -222,20 +225,32 @@ def why_listed(row: pd.Series) -> str:
 
 
 value_column = t("ltv.col_at_risk" if model_ok else "ltv.col_recent_revenue")
-listed = pd.DataFrame(
-    {
-        t("ltv.col_customer"): warned["customer_id"],
-        t("ltv.col_tier"): [t(f"tier.{tier}") for tier in warned["tier"]],
-        t("ltv.col_why"): [why_listed(row) for _, row in warned.iterrows()],
-        value_column: warned["value_at_risk"].round(),
-        t("ltv.col_last_order"): pd.to_datetime(warned["last_order_date"]).dt.date,
-        t("ltv.col_history"): warned["churn_reason"].fillna("–"),
-    }
-)
-st.dataframe(listed.head(500), hide_index=True, column_config={value_column: money})
+
+
+def listed_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The early-warning rows as shown and downloaded, in the page's language."""
+    return pd.DataFrame(
+        {
+            t("ltv.col_customer"): rows["customer_id"],
+            t("ltv.col_tier"): [t(f"tier.{tier}") for tier in rows["tier"]],
+            t("ltv.col_why"): [why_listed(row) for row in rows.to_dict("records")],
+            value_column: rows["value_at_risk"].round(),
+            t("ltv.col_last_order"): pd.to_datetime(rows["last_order_date"]).dt.date,
+            t("ltv.col_history"): rows["churn_reason"].fillna("–"),
+        }
+    )
+
+
+def listed_csv(language: contextvars.Context) -> bytes:
+    """Every listed customer as CSV, written when the button is clicked (in another thread, with
+    the page's language): tens of thousands of rows need not be written on every rerun."""
+    return language.copy().run(lambda: listed_table(warned).to_csv(index=False).encode("utf-8-sig"))
+
+
+st.dataframe(listed_table(warned.head(500)), hide_index=True, column_config={value_column: money})
 st.download_button(
     t("ltv.download"),
-    listed.to_csv(index=False).encode("utf-8-sig"),
+    partial(listed_csv, contextvars.copy_context()),
     file_name=f"early-warning-{settings.as_of.isoformat()}.csv",
     mime="text/csv",
 )

@@ -1,7 +1,7 @@
 -- active_customer_profiles: the customers active at the as-of date with their tier, last order,
 -- orders, revenue to date and in the 365 days up to their last order, region and any churn reason
--- on record (an earlier loss): the candidates of the early-warning list. Built on customer_facts
--- and kept_groups.
+-- on record (an earlier loss), and filter group: the candidates of the early-warning list. Built
+-- on customer_facts and kept_groups.
 -- Parameters: $tiers, $filter_dimension, $filter_values.
 with
 
@@ -15,7 +15,8 @@ final as (
         customer_facts.revenue_last_12_months,
         customer_facts.region,
         customer_facts.times_won_back,
-        customer_facts.churn_reason
+        customer_facts.churn_reason,
+        customer_facts.filter_group_id
     from customer_facts
     join
         kept_groups($tiers::varchar[], $filter_dimension, $filter_values::varchar[]) as kept_groups

@@ -46,6 +46,7 @@ PARAMETERS: dict[str, object] = {
 MIGRATION_QUERIES = {"tier_migration", "tier_drops"}
 MIGRATION_WINDOWS = ((date(2024, 1, 1), date(2024, 3, 31)), (date(2024, 4, 1), date(2024, 6, 30)))
 PARAMETERS.update({"migration_before": MIGRATION_WINDOWS[0], "migration_after": MIGRATION_WINDOWS[1]})
+PARAMETERS["sensitivity_period"] = (PARAMETERS["period_start"], PARAMETERS["period_end"])
 EXPECTED_COLUMNS = {
     "customer_spells": {"customer_id", "spell_number", "spell_start", "last_order_date", "churn_date", "is_churned"},
     "customer_facts": {"customer_id", "first_order_date", "revenue", "is_active", "spells", "churn_date"},
@@ -109,7 +110,8 @@ EXPECTED_COLUMNS = {
     "repeat_purchase_share": {"window_days", "share_within"},
     "value_distribution": {"segment", "customers", "average_revenue", "median_revenue", "p10", "p90"},
     "first_order_vs_lifetime": {"first_order_quintile", "lifetime_quintile", "customers"},
-    "active_customer_profiles": {"customer_id", "tier", "last_order_date", "churn_reason"},
+    "active_customer_profiles": {"customer_id", "tier", "last_order_date", "churn_reason", "filter_group_id"},
+    "kept_filter_groups": {"filter_group_id"},
     "clv_summary": {"customer_id", "frequency", "recency", "age", "monetary_value", "first_purchase_value"},
     "formula_ltv_from_customers": {"tier", "customers", "revenue_per_month", "monthly_retention", "formula_ltv"},
     "customer_tier_assignment": {"customer_id", "tier"},
@@ -143,6 +145,8 @@ EXPECTED_COLUMNS = {
     "customer_profiles": {"customer_id", "first_order_date", "revenue", "region", "churn_reason", "extra"},
     "reasons_on_record": {"reason", "category", "customers", "lost_customers"},
     "reason_map": {"reason_raw", "category_raw", "cause", "is_edited"},
+    "window_churn": {"window_days", "filter_group_id", "customers_at_start", "churned"},
+    "window_sensitivity": {"window_days", "customers_at_start", "churned", "churn_rate"},
 }
 # Every SQL file but the macros (they define functions and return nothing) and the statements of
 # an import (queries/ingest: they write the tables a load fills; tests/unit/test_ingest.py).
