@@ -1,4 +1,4 @@
-"""Benchmark: the dashboard against a plain pandas dashboard on generated sales of chosen sizes.
+"""Benchmark: the dashboard against plain pandas and polars dashboards on generated sales of chosen sizes.
 
 ``python -m bench --lines 1000000 10000000`` writes each dataset (``bench/generate.py``:
 deterministic, about 20 order lines per customer over three years) as CSV and Parquet, then
@@ -9,8 +9,10 @@ measures in one run, each in its own process (so that peak memory is that work's
   Parquet), then the derived tables of the default view (suggested W, spells, facts, tiers);
 - every page's figures (``churn.page_data``: what the page draws) for the default view, then for a filter change
   (median of ``--repeat`` region filters); a what-if lever change;
-- the pandas peer (``bench/peer.py``): read the files, then per page the same figures for the
-  same filter changes;
+- two peers, the same page figures written the plain way: pandas (``bench/peer.py``) and polars
+  with lazy frames (``bench/peer_polars.py``): read the files, then per page the first view and
+  the same filter changes;
+- the first look: import, then every page's first view, against a peer's read and first views;
 - peak memory (maximum resident set) of each process.
 
 ``--write`` puts the tables into docs/benchmarks.md.
@@ -33,18 +35,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 
-from bench import peer  # noqa: E402
+from bench import peer, peer_polars  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.simulate import simulate_summary  # noqa: E402
 from churn.clv import fit_bgnbd, fit_gamma_gamma, predict  # noqa: E402
 from churn.db import open_connection  # noqa: E402
 from churn.ingest import create_canonical_tables, load_file  # noqa: E402
-from churn.page_data import PAGES, Overview, PageData, WhatIf  # noqa: E402
+from churn.page_data import PAGES, PageData, WhatIf  # noqa: E402
 from churn.settings import Settings  # noqa: E402
 from churn.sources import prepare_file  # noqa: E402
 from churn.whatif import Levers, compare  # noqa: E402
@@ -141,21 +141,28 @@ def measure_app(orders: Path, customers: Path, repeat: int, with_pages: bool) ->
     return result
 
 
+# The peers: module with load, View and PAGES, by the name the results carry.
+PEERS: dict[str, types.ModuleType] = {"pandas": peer, "polars": peer_polars}
+
+
 def view_peer_page(
-    page: Callable[[peer.View], object], frames: tuple[pd.DataFrame, pd.DataFrame], as_of: str, window: int, region: str
+    kind: str, page: str, frames: tuple[object, object], as_of: str, window: int, region: str | None
 ) -> object:
-    """The peer's figures of ``page`` for the view filtered on ``region``."""
-    return page(peer.View(*frames, date.fromisoformat(as_of), window, region))
+    """A peer's figures of ``page`` for the view, filtered on ``region`` when one is given."""
+    module = PEERS[kind]
+    return module.PAGES[page](module.View(*frames, date.fromisoformat(as_of), window, region))
 
 
-def measure_peer(orders: Path, customers: Path, repeat: int, as_of: str, window: int) -> dict[str, float]:
-    """The pandas peer: read once, then every page's figures per filter change (one process)."""
+def measure_peer(kind: str, orders: Path, customers: Path, repeat: int, as_of: str, window: int) -> dict[str, float]:
+    """A peer: read once, then every page's first view and figures per filter change (one process)."""
     start = time.perf_counter()
-    frames = peer.load(str(orders), str(customers))
-    result = {"peer_import_s": time.perf_counter() - start}
-    for name, page in peer.PAGES.items():
-        result[f"peer_{name}_ms"] = filter_changes(partial(view_peer_page, page, frames, as_of, window), repeat)
-    result["peer_memory_mb"] = peak_memory_mb()
+    frames = PEERS[kind].load(str(orders), str(customers))
+    result = {f"{kind}_import_s": time.perf_counter() - start}
+    for name in PAGES:
+        view = partial(view_peer_page, kind, name, frames, as_of, window)
+        result[f"{kind}_{name}_first_ms"] = median_ms(partial(view, None), 1)
+        result[f"{kind}_{name}_ms"] = filter_changes(view, repeat)
+    result[f"{kind}_memory_mb"] = peak_memory_mb()
     return result
 
 
@@ -182,34 +189,45 @@ def measure(lines: int, repeat: int, with_peer: bool, folder: Path) -> dict[str,
     row |= {"parquet_import_s": parquet["import_s"], "parquet_memory_mb": parquet["app_memory_mb"]}
     if with_peer:
         probe = in_process(probe_view, orders, customers)
-        row |= in_process(measure_peer, orders, customers, repeat, probe["as_of"], probe["window"])
+        for kind in PEERS:
+            row |= in_process(measure_peer, kind, orders, customers, repeat, probe["as_of"], probe["window"])
     return row
 
 
 def large_table(sizes: list[int], folder: Path) -> str:
-    """Sizes too big for memory: the Parquet orders imported and the default view derived
-    (DuckDB spills to disk rather than failing), with the overview's queries after it."""
+    """How cost grows: per size, the Parquet orders imported with the default view derived
+    (DuckDB spills to disk rather than failing past its memory limit), every page's first view
+    and a filter change (one region), with peak memory."""
     lines = [
-        "| order lines | import + derived, Parquet (s) | of which derived (s) | overview (ms) | peak memory (MB) |",
-        "|---:|---:|---:|---:|---:|",
+        "| order lines | import + derived, Parquet (s) | of which derived (s) | "
+        + " | ".join(f"{name} first view (s)" for name in PAGES)
+        + " | slowest filter change (ms) | peak memory (MB) |",
+        "|---:|---:|---:|" + "---:|" * len(PAGES) + "---:|---:|",
     ]
     for size in sizes:
         files = generate(size, folder, formats=("parquet",))
         result = in_process(measure_large, files["orders.parquet"], files["customers.csv"])
+        firsts = " | ".join(f"{result[f'{name}_first_ms'] / 1000:.1f}" for name in PAGES)
+        slowest = max(result[f"{name}_ms"] for name in PAGES)
         lines.append(
-            f"| {size:,} | {result['import_s']:.1f} | {result['derive_s']:.1f} | {result['overview_ms']:,.0f} "
+            f"| {size:,} | {result['import_s']:.1f} | {result['derive_s']:.1f} | {firsts} | {slowest:,.0f} "
             f"| {result['app_memory_mb']:,.0f} |"
         )
+        print(lines[-1], flush=True)  # a size's row as soon as it is measured: the largest take long
     return "\n".join(lines)
 
 
 def measure_large(orders: Path, customers: Path) -> dict[str, float]:
+    """Import, then each page's first view and one filter change (one process)."""
     start = time.perf_counter()
     workspace, settings, _, derive_s = load_workspace(orders, customers)
-    import_s = time.perf_counter() - start
-    overview_ms = median_ms(lambda: Overview(workspace, settings).load_all(), 1)
+    result = {"import_s": time.perf_counter() - start, "derive_s": derive_s}
+    for name, page in PAGES.items():
+        result[f"{name}_first_ms"] = median_ms(partial(view_page, page, workspace, settings), 1)
+        result[f"{name}_ms"] = filter_changes(partial(view_page, page, workspace, settings), 1)
     workspace.close()
-    return {"import_s": import_s, "derive_s": derive_s, "overview_ms": overview_ms, "app_memory_mb": peak_memory_mb()}
+    result["app_memory_mb"] = peak_memory_mb()
+    return result
 
 
 def probe_view(orders: Path, customers: Path) -> dict[str, object]:
@@ -219,35 +237,68 @@ def probe_view(orders: Path, customers: Path) -> dict[str, object]:
     return {"as_of": settings.as_of.isoformat(), "window": settings.window_days}
 
 
+def ratio(theirs: float | None, ours: float) -> str:
+    return f"{theirs / ours:.1f}×" if theirs is not None else "–"
+
+
+def shown(value: float | None, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}" if value is not None else "–"
+
+
+def first_look_s(row: dict[str, float], prefix: str = "") -> float | None:
+    """Read or import, then every page's first view (seconds); None when not measured."""
+    imported = row.get(f"{prefix}import_s")
+    if imported is None:
+        return None
+    return imported + sum(row[f"{prefix}{name}_first_ms"] for name in PAGES) / 1000
+
+
 def tables(rows: list[dict[str, float]]) -> str:
-    """The figures as Markdown: import and memory per size, then per page."""
+    """The figures as Markdown: import and memory per size, the first look, then per page."""
     lines = [
         "| order lines | bare read_csv (s) | import + derived, CSV (s) | of which derived (s) | ratio to bare "
-        "| import, Parquet (s) | peak memory (MB) | pandas read (s) | pandas peak memory (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| import, Parquet (s) | peak memory (MB) | pandas read (s) | polars read (s) "
+        "| pandas peak memory (MB) | polars peak memory (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        to_bare = row["import_s"] / row["bare_read_s"]
         lines.append(
             f"| {row['lines']:,} | {row['bare_read_s']:.2f} | {row['import_s']:.2f} | {row['derive_s']:.2f} "
-            f"| {to_bare:.1f}× | {row['parquet_import_s']:.2f} | {row['app_memory_mb']:,.0f} "
-            f"| {row.get('peer_import_s', float('nan')):.2f} | {row.get('peer_memory_mb', float('nan')):,.0f} |"
+            f"| {ratio(row['import_s'], row['bare_read_s'])} | {row['parquet_import_s']:.2f} "
+            f"| {row['app_memory_mb']:,.0f} | {shown(row.get('pandas_import_s'), 2)} "
+            f"| {shown(row.get('polars_import_s'), 2)} | {shown(row.get('pandas_memory_mb'))} "
+            f"| {shown(row.get('polars_memory_mb'))} |"
         )
     lines += [
         "",
-        "| order lines | page | first view (ms) | filter change, median (ms) | pandas peer (ms) | peer ÷ dashboard |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| order lines | first look: import + every page's first view (s) | ratio to bare | pandas peer (s) "
+        "| polars peer (s) | polars ÷ dashboard |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ours = first_look_s(row)
+        assert ours is not None
+        polars = first_look_s(row, "polars_")
+        lines.append(
+            f"| {row['lines']:,} | {ours:.1f} | {ratio(ours, row['bare_read_s'])} "
+            f"| {shown(first_look_s(row, 'pandas_'), 1)} | {shown(polars, 1)} | {ratio(polars, ours)} |"
+        )
+    lines += [
+        "",
+        "| order lines | page | first view (ms) | polars first view (ms) | filter change, median (ms) "
+        "| pandas peer (ms) | polars peer (ms) | pandas ÷ dashboard | polars ÷ dashboard |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         for name in PAGES:
             ours = row[f"{name}_ms"]
-            theirs = row.get(f"peer_{name}_ms")
-            ratio = f"{theirs / ours:.0f}×" if theirs is not None else "–"
-            shown = f"{theirs:,.0f}" if theirs is not None else "–"
+            pandas, polars = row.get(f"pandas_{name}_ms"), row.get(f"polars_{name}_ms")
             lines.append(
-                f"| {row['lines']:,} | {name} | {row[f'{name}_first_ms']:,.0f} | {ours:,.1f} | {shown} | {ratio} |"
+                f"| {row['lines']:,} | {name} | {row[f'{name}_first_ms']:,.0f} "
+                f"| {shown(row.get(f'polars_{name}_first_ms'))} | {ours:,.1f} | {shown(pandas)} | {shown(polars)} "
+                f"| {ratio(pandas, ours)} | {ratio(polars, ours)} |"
             )
-        lines.append(f"| {row['lines']:,} | what-if lever | – | {row['lever_ms']:.1f} | – | – |")
+        lines.append(f"| {row['lines']:,} | what-if lever | – | – | {row['lever_ms']:.1f} | – | – | – | – |")
     return "\n".join(lines)
 
 
@@ -287,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="*", default=[1_000_000, 10_000_000], help="order lines")
     parser.add_argument("--repeat", type=int, default=5, help="filter changes per page (median reported)")
-    parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    parser.add_argument("--no-peer", action="store_true", help="skip the pandas and polars peers")
     parser.add_argument(
         "--large", type=int, nargs="*", default=[], help="order lines for a Parquet-only import check (e.g. 30000000)"
     )
