@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
@@ -25,6 +26,7 @@ from churn.workspace import DatasetInfo, Workspace
 
 _STATE_PREFIX = "setting_"
 _PAGES = Path(__file__).resolve().parent.parent / "pages"
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 _IN_APP = "running_in_app"
 
 
@@ -300,6 +302,9 @@ def current_settings() -> Settings:
         # Streamlit ran this page alone (its pages-folder mode): any call of st.navigation switches
         # that mode off for good; it also names this URL's page, which is then opened through the
         # app, with the same query string.
+        # The tab's icon first: without it, the browser would fetch the page's ":material/…:"
+        # icon from the internet as the tab's.
+        st.set_page_config(page_icon=str(FAVICON))
         page = st.navigation(_app_pages(), position="hidden")
         st.switch_page(page, query_params=st.query_params.to_dict())
     settings: Settings = st.session_state["settings"]
@@ -314,6 +319,38 @@ def reset_settings() -> None:
     for key in SETTING_KEYS:
         if key in st.query_params and key != "lang":
             del st.query_params[key]
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string inside a <style> element: quotes, backslashes, line breaks
+    and "<" (which could close the element) as CSS escapes."""
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>\n' else char for char in text)
+    return f'"{escaped}"'
+
+
+def file_uploader(label: str, key: str, types: list[str] | None = None) -> UploadedFile | None:
+    """``st.file_uploader`` with its button, size limit and drop hint in the page's language:
+    Streamlit writes them in English in the browser, so a style of this uploader's own replaces
+    them (the texts come from the catalog and are escaped for CSS)."""
+    limit = t("uploader.limit", size=format_int(st.get_option("server.maxUploadSize")))
+    if types:
+        limit += " • " + ", ".join(extension.upper() for extension in types)
+    scope = f".st-key-uploader_{key}"
+    zone = f'{scope} [data-testid="stFileUploaderDropzone"]'
+    style = f"""
+        {zone} button [data-testid="stMarkdownContainer"] p,
+        {zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{
+            font-size: 0; white-space: normal; overflow: visible; }}
+        {zone} button [data-testid="stMarkdownContainer"] p::after {{
+            content: {css_string(t("uploader.button"))}; font-size: 1rem; }}
+        {zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+            content: {css_string(limit)}; font-size: 0.875rem; }}
+    """
+    with st.container(key=f"uploader_{key}"):
+        st.html(f"<style>{style}</style>")
+        uploaded = st.file_uploader(label, type=types, key=key)
+    assert uploaded is None or isinstance(uploaded, UploadedFile)
+    return uploaded
 
 
 def show_query_error(error: QueryError) -> None:
@@ -400,9 +437,13 @@ def run_app() -> None:
     """The app: page setup, the shared sidebar with the settings, the derived tables for them,
     then st.navigation over the pages and the page of this URL. The root URL redirects to
     /overview with the settings in the query string, so that /overview is a real, stable URL."""
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/monitoring:", layout="wide")
+    # The tab's icon is a file of the project: a ":material/…:" page icon makes the browser fetch
+    # it from a font server on the internet.
+    st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON), layout="wide")
     workspace = session_workspace()
     settings = sidebar_settings(workspace)
+    # Again, in the language the sidebar has just set (the first call had the previous run's).
+    st.set_page_config(page_title=t("app.title"))
     workspace.ensure_derived(settings)
     pages = _app_pages()
 

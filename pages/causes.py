@@ -16,6 +16,7 @@ from churn.page_data import Causes
 from churn.ui import (
     current_settings,
     explain_missing_churn,
+    file_uploader,
     session_workspace,
     show_loss_summary,
     show_query_error,
@@ -246,7 +247,7 @@ with middle:
         st.session_state[EDITOR_VERSION] = version + 1
         st.rerun()
 with right:
-    upload = st.file_uploader(t("causes.upload_mapping"), type=["csv"], key=f"causes_upload_{version}")
+    upload = file_uploader(t("causes.upload_mapping"), f"causes_upload_{version}", ["csv"])
     if upload is not None:
         try:
             overrides = read_overrides(pd.read_csv(upload, dtype=str, keep_default_na=False, encoding="utf-8-sig"))

@@ -31,7 +31,7 @@ from churn.sources import (
     prepare_upload,
     server_files,
 )
-from churn.ui import current_settings, reset_settings, session_workspace
+from churn.ui import current_settings, file_uploader, reset_settings, session_workspace
 
 DELIMITER_KEYS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", WHITESPACE: "whitespace"}
 PENDING = "data_pending"  # table -> PendingFile
@@ -106,6 +106,10 @@ st.dataframe(
         }
     ),
     hide_index=True,
+    column_config={
+        name: st.column_config.NumberColumn(format="localized")
+        for name in (t("data.col_read"), t("data.col_loaded"), t("data.col_rejected"), t("data.col_returns"))
+    },
 )
 warnings = workspace.cached_query("data_warnings", {"today": date.today()})
 for warning in warnings.itertuples():
@@ -163,7 +167,7 @@ for table, label, roles in (
 ):
     version = st.session_state.get("data_version", 0)
     if source == "upload":
-        upload = st.file_uploader(label, key=f"data_upload_{table}_{version}")
+        upload = file_uploader(label, f"data_upload_{table}_{version}")
         picked = None if upload is None else upload.file_id
     else:
         upload = None
