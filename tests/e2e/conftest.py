@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from pluggy import Result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,6 +128,14 @@ def wait_until_rendered(page: Page, charts: int = 1) -> None:
         arg=charts,
         timeout=60_000,
     )
+
+
+def orders_uploader(page: Page) -> Locator:
+    """The Data page's uploader of the orders file, found by its label (not by its place: while a
+    run redraws the page, the first uploader in the document may be another)."""
+    uploader = page.locator('[data-testid="stFileUploader"]', has=page.get_by_text("Orders file (one row"))
+    expect(uploader).to_be_visible(timeout=60_000)
+    return uploader
 
 
 def screenshot(page: Page, name: str) -> Path:

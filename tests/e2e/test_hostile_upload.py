@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from tests.data.make_hostile_corpus import write_corpus
-from tests.e2e.conftest import screenshot, wait_until_rendered
+from tests.e2e.conftest import orders_uploader, screenshot, wait_until_rendered
 
 
 def test_a_workbook_spanning_the_whole_sheet_leaves_the_server_running(
@@ -19,7 +19,7 @@ def test_a_workbook_spanning_the_whole_sheet_leaves_the_server_running(
     page.goto(f"{app_url}/data")
     wait_until_rendered(page, 0)
     for name in ("excel_last_cell_undeclared.xlsx", "excel_last_cell.xlsx"):
-        uploader = page.locator('[data-testid="stFileUploader"]').first
+        uploader = orders_uploader(page)
         uploader.locator('input[type="file"]').set_input_files(str(tmp_path / name))
         expect(page.get_by_text(f"Not loaded: {name}")).to_be_visible(timeout=60_000)
     screenshot(page, "data-hostile-workbook")

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, wait_until_rendered
+from tests.e2e.conftest import orders_uploader, screenshot, wait_until_rendered
 
 # URL path -> (charts on the page, a text that must show in English, in Chinese)
 PAGES = {
@@ -117,7 +117,7 @@ def choose_file(page: Page, app_url: str, name: str, content: bytes, dataset: st
     wait_until_rendered(page, 0)
     page.get_by_label("Name of the dataset").fill(dataset)
     page.get_by_label("Name of the dataset").press("Enter")
-    uploader = page.locator('[data-testid="stFileUploader"]').first
+    uploader = orders_uploader(page)
     uploader.locator('input[type="file"]').set_input_files(
         {"name": name, "mimeType": "application/octet-stream", "buffer": content}
     )
@@ -192,7 +192,7 @@ def test_a_crm_customer_list_shows_churn_by_cause_without_mapping(page: Page, ap
     telco = Path(__file__).resolve().parents[1] / "data" / "import" / "telco_customers.csv"
     page.goto(f"{app_url}/data")
     wait_until_rendered(page, 0)
-    uploader = page.locator('[data-testid="stFileUploader"]').first  # the orders file: the content decides
+    uploader = orders_uploader(page)  # the orders file: the content decides
     uploader.locator('input[type="file"]').set_input_files(str(telco))
     expect(page.get_by_text("telco_customers.csv is a list of customers")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("combobox", name="Status", exact=True)).to_have_value("Customer Status")
