@@ -260,14 +260,10 @@ _TABLE_READ = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)|\b([a-z_][a-z0-9
 _COMMENT = re.compile(r"--[^\n]*")
 
 
-def tables_read(sql: str, params: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+def tables_read(sql: str) -> tuple[str, ...]:
     """The sources and nodes a SQL text reads: those after ``from`` or ``join`` or called as a table
-    macro (comments left out), and the table names passed to it as parameters."""
+    macro (comments left out)."""
     names = {name for match in _TABLE_READ.finditer(_COMMENT.sub("", sql)) for name in match.groups() if name}
-    for value in (params or {}).values():
-        for item in value if isinstance(value, list | tuple) else [value]:
-            if isinstance(item, str):
-                names.add(item)
     return tuple(name for name in (*SOURCES, *NODES) if name in names)
 
 

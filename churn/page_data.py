@@ -57,7 +57,7 @@ class PageData:
     def _unfiltered_key(self) -> tuple[int, Settings]:
         """The dataset and the view's settings without its filters: the key of what a filter
         change does not change."""
-        unfiltered = replace(self.settings, tier_filter=(), filter_values=(), lang="")
+        unfiltered = replace(self.settings.without_filters(), lang="")
         return (self.workspace.builds.generation, unfiltered)
 
     def filtered(self, **params: Any) -> dict[str, Any]:
@@ -406,7 +406,7 @@ class LifetimeValue(PageData):
         checked = self.models(holdout_weeks)
         if checked is None:
             return None
-        unfiltered = replace(self.settings, tier_filter=(), filter_values=())
+        unfiltered = self.settings.without_filters()
 
         def compute() -> pd.DataFrame:
             profiles = self.workspace.query("active_customer_profiles", unfiltered.filter_params())
@@ -469,7 +469,7 @@ class WhatIf(PageData):
         # The churn events of the same measured periods by tier and cause: what splits each tier's
         # rate. Of all customers, as the baseline is: the sidebar's filters do not apply.
         first = baseline.iloc[0]
-        unfiltered = replace(settings, tier_filter=(), filter_values=())
+        unfiltered = settings.without_filters()
         losses = self.workspace.cached_query(
             "losses_by_cause_and_segment",
             {

@@ -106,6 +106,10 @@ class Settings:
             **self.filter_params(),
         }
 
+    def without_filters(self) -> Settings:
+        """The same view of every customer: no tier or dimension filter."""
+        return replace(self, tier_filter=(), filter_values=())
+
     def filter_params(self) -> dict[str, object]:
         """The filters every customer-level query takes: ``$tiers``, and ``$filter_values`` of
         ``$filter_dimension`` (empty lists keep everyone)."""

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from churn.build import VIEW_NODES, Builds, ViewSettings, tables_read
+from churn.build import SETTINGS, VIEW_NODES, Builds, ViewSettings, tables_read
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
 from churn.db import DATA_DIR, QueryError, load_sql, open_connection, run_query
 from churn.ingest import (
@@ -46,18 +46,10 @@ LIST_SPAN_START = date(1990, 1, 1)
 IMPORT_TIMEOUT_SECONDS = 600.0
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-# Query parameters that are settings of the derived tables a query reads (churn.build.SETTINGS):
-# a query run for another as-of date reads tables built for that date.
-SETTING_PARAMETERS = (
-    "as_of",
-    "window_days",
-    "tier_rule",
-    "grain",
-    "windows",
-    "sensitivity_period",
-    "migration_before",
-    "migration_after",
-)
+# Query parameters that are settings of the derived tables a query reads (churn.build.SETTINGS;
+# the reason overrides are the workspace's own, never a parameter): a query run for another
+# as-of date reads tables built for that date.
+SETTING_PARAMETERS = tuple(setting for setting in SETTINGS if setting != "reason_overrides")
 # Computed results kept per workspace (they are small; predictions are kept for the latest
 # settings only, see ``remember``).
 MAX_REMEMBERED = 256
@@ -271,7 +263,7 @@ class Workspace:
         return values
 
     def _reads(self, name: str, params: dict[str, Any] | None) -> tuple[tuple[str, ...], dict[str, Any]]:
-        return tables_read(load_sql(name), params), self._values(params)
+        return tables_read(load_sql(name)), self._values(params)
 
     def remember(self, key: Hashable, compute: Callable[[], T], slot: str | None = None) -> T:
         """``compute()``, kept under ``key`` until the dataset changes; with ``slot``, only the
