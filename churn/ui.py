@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -305,7 +306,10 @@ def current_settings() -> Settings:
         # The tab's icon first: without it, the browser would fetch the page's ":material/…:"
         # icon from the internet as the tab's.
         st.set_page_config(page_icon=str(FAVICON))
-        page = st.navigation(_app_pages(), position="hidden")
+        pages = _app_pages()
+        # With a default page of its own, the overview keeps its URL (a default page is served
+        # at "/", and "/overview" would be "page not found").
+        page = st.navigation([_root_page(lambda: None), *pages], position="hidden")
         st.switch_page(page, query_params=st.query_params.to_dict())
     settings: Settings = st.session_state["settings"]
     return settings
@@ -433,6 +437,11 @@ def _app_pages() -> list[StreamlitPage]:
     return [st.Page(_PAGES / f"{name}.py", title=t(title), url_path=name, icon=icon) for name, title, icon in PAGES]
 
 
+def _root_page(run: Callable[[], None]) -> StreamlitPage:
+    """The hidden default page, served at "/", so that "/overview" stays a page of its own."""
+    return st.Page(run, title=t("page.overview"), url_path="home", default=True, visibility="hidden")
+
+
 def run_app() -> None:
     """The app: page setup, the shared sidebar with the settings, the derived tables for them,
     then st.navigation over the pages and the page of this URL. The root URL redirects to
@@ -451,7 +460,7 @@ def run_app() -> None:
         st.switch_page(pages[0], query_params={**st.query_params.to_dict(), **settings.to_query_params()})
 
     # The default page is served at "/", which would leave no "/overview" URL; it only redirects.
-    root = st.Page(open_overview, title=t("page.overview"), url_path="home", default=True, visibility="hidden")
+    root = _root_page(open_overview)
     # Marks the page's run as one inside the app (see current_settings), also when it stops early.
     st.session_state[_IN_APP] = True
     try:

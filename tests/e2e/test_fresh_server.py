@@ -38,7 +38,24 @@ def test_the_first_request_to_a_fresh_server_opens_the_linked_page(browser: Brow
             "Data",
         ]
         expect(page.get_by_text("lifetime-value", exact=True)).to_have_count(0)  # no file names
+        expect(page.get_by_text("Page not found")).to_have_count(0)
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)
         screenshot(page, "fresh-server-first-request")
+    finally:
+        context.close()
+
+
+def test_the_first_request_to_a_fresh_server_for_the_overview_finds_it(browser: Browser, fresh_url: str) -> None:
+    """The overview is the first page of the navigation: made the default page, it would be
+    served at "/" only, and its own URL would show "Page not found"."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(f"{fresh_url}/overview")
+        wait_until_rendered(page, 1)
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/overview\?"))
+        page.wait_for_timeout(500)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
     finally:
         context.close()
