@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from churn.causes import read_overrides
+from churn.currency import CURRENCIES, normalise_code
 from churn.db import QueryError, open_connection
 from churn.i18n import import_problem_text
 from churn.ingest import (
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--window", type=int, help="inactivity window W in days (default: suggested from the data)")
     report.add_argument("--grain", choices=GRAINS, default="month", help="period length (default month)")
     report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of labels (default en)")
+    report.add_argument(
+        "--currency",
+        type=_currency_code,
+        help="ISO 4217 code of the amounts, e.g. CNY (default: what the files' money columns name, if any)",
+    )
     report.add_argument(
         "--tiers", default="1,4,15,80", help="tier shares in %%: platinum,gold,iron,lead (default 1,4,15,80)"
     )
@@ -147,6 +153,13 @@ def read_scenario(path: Path) -> Levers:
         raise ValueError(f"{path.name} is not a scenario: {error}") from error
 
 
+def _currency_code(text: str) -> str:
+    code = normalise_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"unknown currency {text!r}; one of {', '.join(CURRENCIES)}")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     workspace: Workspace | None = None
@@ -162,7 +175,14 @@ def main(argv: list[str] | None = None) -> int:
         rule = TierRule(TierRule.shares_from_text(args.tiers), args.tier_basis, args.tier_window)
         if args.reason_map:
             workspace.set_reason_overrides(read_reason_map(args.reason_map))
-        settings = Settings(as_of=as_of, window_days=window, grain=args.grain, lang=args.lang, tier_rule=rule)
+        settings = Settings(
+            as_of=as_of,
+            window_days=window,
+            grain=args.grain,
+            lang=args.lang,
+            tier_rule=rule,
+            currency=args.currency or dataset.currency,
+        )
         scenario = read_scenario(args.scenario) if args.scenario else None
         if args.holdout_weeks is not None and args.holdout_weeks < 1:
             raise ValueError("--holdout-weeks must be 1 or more.")

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 from babel.messages.pofile import read_po
 
+from churn.currency import currency_symbol, format_amount
+
 if TYPE_CHECKING:
     from churn.sources import ImportProblem
 
@@ -43,6 +45,7 @@ SOURCE_LANGUAGE = "en"  # the language the code is written against; its catalog 
 LOCALES = Path(__file__).with_name("locales")
 
 _language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=SOURCE_LANGUAGE)
+_currency: contextvars.ContextVar[str | None] = contextvars.ContextVar("currency", default=None)
 _COUNT_COMMENT = re.compile(r"count:\s*(\w+)")
 # Digits as a number is shown: grouping separators (1,234 / 1 234 / 1'234) and a sign allowed.
 _WHOLE_NUMBER = re.compile(r"[-+\u2212]?\d+")
@@ -145,6 +148,25 @@ def current_language() -> str:
     return _language.get()
 
 
+def set_currency(code: str | None) -> None:
+    """Make ``code`` (ISO 4217, None: not known) the currency of every ``format_money`` call in
+    this thread's current run."""
+    _currency.set(code)
+
+
+def money_symbol() -> str:
+    """The symbol of the run's currency in the page's language ("" when not known): the tick
+    prefix of money axes."""
+    return currency_symbol(_currency.get(), _language.get())
+
+
+def money_label(text: str) -> str:
+    """A label of money figures with the currency's symbol: "Revenue lost (¥)"; as is when the
+    currency is not known."""
+    symbol = currency_symbol(_currency.get(), _language.get()).strip()
+    return f"{text} ({symbol})" if symbol and _language.get() == "en" else f"{text}（{symbol}）" if symbol else text
+
+
 def count_value(value: object, spec: str = "") -> int | None:
     """The whole number ``value`` shows as (1, "1", "1,234", 1.0 with spec ".0f"), or None when
     it shows no whole number ("–", "1.5"): then the text takes its last (many) form."""
@@ -232,10 +254,9 @@ def format_percent(value: float | None, digits: int = 1) -> str:
 
 
 def format_money(value: float | None) -> str:
-    """Amounts in the dataset's own currency, no symbol (the data does not say which)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.0f}"
+    """A whole amount in the run's currency (``set_currency``), its symbol in the page's
+    language: "¥1,234", "US$1,234"; without a symbol when the currency is not known."""
+    return format_amount(value, _currency.get(), _language.get())
 
 
 def format_period(start: date, grain: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from churn.i18n import format_period, set_language, t
+from churn.i18n import format_period, set_currency, set_language, t
 from churn.metrics import LossTotals
 from churn.page_data import Causes, LifetimeValue, Overview, Tiers, Trends, WhatIf
 from churn.settings import Settings
@@ -61,6 +61,7 @@ def build_report(
     if dataset is None:
         raise ValueError("No dataset is loaded.")
     set_language(settings.lang)
+    set_currency(settings.currency)
     workspace.ensure_derived(settings)
     report: dict[str, Any] = {
         "dataset": {
@@ -100,6 +101,7 @@ def build_report(
             "date_from": _plain(settings.date_from),
             "date_to": _plain(settings.date_to),
             "lang": settings.lang,
+            "currency": settings.currency,
             "tier_cutoffs": dict(zip(TIERS, (share / 100 for share in settings.tier_rule.shares), strict=True)),
             "tier_basis": settings.tier_rule.basis,
             "tier_window": settings.tier_rule.window,

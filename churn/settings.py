@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from churn.currency import normalise_code
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
 from churn.window import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
@@ -30,6 +31,7 @@ SETTING_KEYS = (
     "tier_filter",
     "filter_by",
     "filter",
+    "currency",
 )
 LANGUAGES = ("en", "zh")
 AS_OF_DAYS_AFTER_LAST = 366
@@ -49,6 +51,7 @@ class Settings:
     tier_filter: tuple[str, ...] = ()
     filter_dimension: str = "region"
     filter_values: tuple[str, ...] = ()
+    currency: str | None = None  # ISO 4217 code of the amounts; None: not known (no symbol shown)
 
     def query_window(self, first_date: date) -> tuple[date, date]:
         """The date range of periods shown: the chosen range, or all data up to the as-of date."""
@@ -139,6 +142,8 @@ class Settings:
         if self.filter_values:
             params["filter_by"] = self.filter_dimension
             params["filter"] = ",".join(self.filter_values)
+        if self.currency:
+            params["currency"] = self.currency
         return params
 
 
@@ -236,6 +241,12 @@ def settings_from_query_params(
             settings = replace(settings, filter_dimension=dimension, filter_values=values)
         else:
             problems.append("filter")
+    if "currency" in params:
+        code = normalise_code(params["currency"])
+        if code:
+            settings = replace(settings, currency=code)
+        else:
+            problems.append("currency")
     if settings.date_from and settings.date_to and settings.date_from > settings.date_to:
         settings = replace(settings, date_from=defaults.date_from, date_to=defaults.date_to)
         problems += ["from", "to"]

@@ -79,6 +79,12 @@ class DatasetInfo:
         return self.first_date, self.last_date
 
     @property
+    def currency(self) -> str | None:
+        """The currency the files name (churn.currency.detect_currency), when they agree."""
+        named = {load.currency for load in self.loads if load.currency}
+        return named.pop() if len(named) == 1 else None
+
+    @property
     def rows_read(self) -> int:
         return sum(load.rows_read for load in self.loads)
 

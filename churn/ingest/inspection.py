@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from churn.ingest.staging import STOPPED, count_rows, drop_staging, read_sample, stage, staged_row_counts, staged_sample
+from churn.ingest.staging import count_rows, drop_staging, stage, staged_row_counts, staged_sample, try_read_sample
 from churn.roles import Evidence, detect, guess_table, share_matching
 from churn.sources import DATE_PATTERN, NUMBER_PATTERN, PreparedFile
 
@@ -85,12 +85,7 @@ def inspect_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, table: 
     """Look at a prepared file before loading: columns, roles, preview, day/month evidence. Reads
     the first rows; the whole file only to count its rows and, when the first rows hold dates
     like 05/01/2024, to find a date that decides their order (so a large file opens quickly)."""
-    try:
-        headers, sample = read_sample(con, prepared)
-    except STOPPED:
-        raise
-    except duckdb.Error:
-        headers, sample = [], []  # e.g. rows of different widths at the start: the text path copes
+    headers, sample = try_read_sample(con, prepared) or ([], [])
     slashed = re.compile(SLASHED_DATE)
     needs_scan = not headers or any(
         share_matching([row[i] or "" for row in sample], slashed) > 0 for i in range(len(headers))

@@ -3,15 +3,16 @@ file and the text path for any other (or when asked); a dataset of several files
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
+from churn.currency import detect_currency
 from churn.db import DATA_DIR, quote_identifier
 from churn.ingest.convert import load_as_text
 from churn.ingest.schema import REQUIRED_ROLES, LoadResult, create_canonical_tables
-from churn.ingest.staging import QUOTING, count, csv_params, record_repeated_rows
+from churn.ingest.staging import QUOTING, count, csv_params, record_repeated_rows, try_read_sample
 from churn.ingest.typed import load_typed
 from churn.sources import PreparedFile
 
@@ -61,14 +62,32 @@ def load_file(
         raise ValueError(f"Unknown table {table!r}")
     prepared = source if isinstance(source, PreparedFile) else PreparedFile(source, source.name, _format_of(source))
     shown = name or prepared.name
+    result: LoadResult | None = None
     if fast_path:
         before = count(con, f"select count(*) from {table}")
-        fast = load_typed(con, prepared, shown, table, mapping, exclude_returns, extra_columns or [])
-        if fast is not None:
-            if table == "orders" and _may_repeat(con, before):
-                _record_repeated_file_rows(con, prepared, shown)
-            return fast
-    return load_as_text(con, prepared, shown, table, mapping, date_order, exclude_returns, extra_columns or [])
+        result = load_typed(con, prepared, shown, table, mapping, exclude_returns, extra_columns or [])
+        if result is not None and table == "orders" and _may_repeat(con, before):
+            _record_repeated_file_rows(con, prepared, shown)
+    if result is None:
+        result = load_as_text(con, prepared, shown, table, mapping, date_order, exclude_returns, extra_columns or [])
+    return replace(result, currency=file_currency(con, prepared, result.mapping))
+
+
+MONEY_ROLES = ("amount", "unit_price", "cost", "total_revenue")
+
+
+def file_currency(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, mapping: dict[str, str]) -> str | None:
+    """The currency the headers and first values of the file's money columns name, if one."""
+    columns = [mapping[role] for role in MONEY_ROLES if role in mapping]
+    if not columns:
+        return None
+    read = try_read_sample(con, prepared)
+    if read is None:
+        return None
+    headers, sample = read
+    positions = [headers.index(column) for column in columns if column in headers]
+    values = [row[position] for row in sample for position in positions if position < len(row)]
+    return detect_currency(columns, values)
 
 
 def _may_repeat(con: duckdb.DuckDBPyConnection, first_row: int) -> bool:

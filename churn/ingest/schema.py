@@ -90,3 +90,4 @@ class LoadResult:
     returns: int = 0  # rows kept as negative revenue (or rejected when excluded)
     open_ended: int = 0  # churn dates after the date range (9999-12-31) read as no churn date
     typed: bool = False  # read by the typed fast path (else staged as text and converted)
+    currency: str | None = None  # ISO 4217 code the money columns' headers and values name (churn.currency)

@@ -87,6 +87,19 @@ def read_sample(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> tuple
     return unique_headers(list(rows[0])) if rows else [], [list(row) for row in rows[1:]]
 
 
+def try_read_sample(
+    con: duckdb.DuckDBPyConnection, prepared: PreparedFile
+) -> tuple[list[str], list[list[str | None]]] | None:
+    """``read_sample``, or None when DuckDB cannot split the first rows (rows of different widths
+    at the start: the text path copes with them); a stopped query still stops."""
+    try:
+        return read_sample(con, prepared)
+    except STOPPED:
+        raise
+    except duckdb.Error:
+        return None
+
+
 def count_rows(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> int:
     """Rows of a file, header excluded (rows of the wrong width included: they are read, then
     rejected)."""

@@ -22,7 +22,15 @@ from churn.ingest.schema import (
     source_row_hash,
     table_columns,
 )
-from churn.ingest.staging import QUOTING, STOPPED, clear_csv_rejects, count, csv_params, positional, read_sample
+from churn.ingest.staging import (
+    QUOTING,
+    STOPPED,
+    clear_csv_rejects,
+    count,
+    csv_params,
+    positional,
+    try_read_sample,
+)
 from churn.roles import detect
 from churn.sources import PreparedFile
 
@@ -91,12 +99,10 @@ def _plain_file(
     required roles mapped), else None."""
     if prepared.format not in ("csv", "parquet") or prepared.decimal_comma:
         return None
-    try:
-        headers, sample = read_sample(con, prepared)
-    except STOPPED:
-        raise
-    except duckdb.Error:
+    read = try_read_sample(con, prepared)
+    if read is None:
         return None
+    headers, sample = read
     if not sample:
         return None
     if mapping is None:
