@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
 
-from churn.i18n import MESSAGES, format_int, format_money, format_percent, format_period, t
+from churn.i18n import MESSAGES, format_int, format_money, format_percent, format_period, money_symbol, t
+from churn.metrics import SMALL_BASE
 
 FONT_SIZE = 16
 FONT_FAMILY = "Inter, 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
@@ -23,27 +29,93 @@ CAUSE_COLOURS = {
 
 
 TIER_NAMES = {key for key in MESSAGES["en"] if key.startswith("tier.")}
+TIER_ORDER = ("platinum", "gold", "iron", "lead", "unranked")
+TITLE_FONT_SIZE = FONT_SIZE + 2
+# A title line of at most this many columns (a Chinese character takes two) fits a chart in
+# half the page on a 1024×768 projector; longer titles wrap.
+TITLE_COLUMNS = 38
+TITLE_LINE_HEIGHT = 24
+
+# The house style, in one Plotly template on top of "plotly_white": large fonts for a projector,
+# a light grid, titles on the left, margins that grow with the labels.
+pio.templates["churn"] = go.layout.Template(
+    layout={
+        "font": {"family": FONT_FAMILY, "size": FONT_SIZE},
+        "title": {"x": 0, "xanchor": "left", "font": {"size": TITLE_FONT_SIZE}},
+        "hoverlabel": {"font": {"size": FONT_SIZE}},
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "xaxis": {"automargin": True},
+        "yaxis": {"automargin": True, "gridcolor": "#e5e7e9"},
+        "legend": {"orientation": "h", "x": 0, "y": -0.2},
+        "uniformtext": {"minsize": FONT_SIZE - 3, "mode": "hide"},
+    }
+)
+TEMPLATE = "plotly_white+churn"
 
 
-def style(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
-    """Apply the house style: large fonts, light grid, title left, no Plotly logo clutter."""
+def _columns(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _fill(words: list[str], columns: int) -> list[str]:
+    lines = [""]
+    for word in words:
+        candidate = lines[-1] + word
+        if lines[-1] and sum(map(_columns, candidate.rstrip())) > columns:
+            lines.append(word.lstrip())
+        else:
+            lines[-1] = candidate
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def wrap_title(text: str, columns: int = TITLE_COLUMNS) -> list[str]:
+    """``text`` in as few lines of at most ``columns`` columns as it needs, of even length:
+    broken at spaces, or between any two Chinese characters (a longer word stays whole)."""
+    # Closing punctuation stays with the character before it, never starts a line.
+    words = re.findall(r"[^\s\u3000-\u9fff\uff00-\uffef]+\s*|[\u3000-\u9fff\uff00-\uffef][，。：；、）！？]*|\s+", text)
+    lines = _fill(words, columns)
+    even = -(-sum(map(_columns, text)) // len(lines)) if lines else columns
+    while even < columns and len(_fill(words, even)) > len(lines):
+        even += 1
+    return _fill(words, even)
+
+
+def style(figure: go.Figure, title: str, height: int = 360, subtitle: str | None = None) -> go.Figure:
+    """Apply the house style (the "churn" template), the title wrapped to fit a half-width chart
+    on a projector, and an optional subtitle (a note on how to read the chart)."""
+    lines = wrap_title(title)
+    notes = wrap_title(subtitle, TITLE_COLUMNS + 10) if subtitle else []
+    extra = TITLE_LINE_HEIGHT * (len(lines) + len(notes) - 1)
     figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
-        font={"family": FONT_FAMILY, "size": FONT_SIZE},
-        template="plotly_white",
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        hoverlabel={"font_size": FONT_SIZE},
+        template=TEMPLATE,
+        # automargin: the plot area starts below the title, however many lines it has.
+        title={
+            "text": "<br>".join(lines),
+            "subtitle": {"text": "<br>".join(notes)},
+            "automargin": True,
+            "yref": "paper",
+            "y": 1,
+            "yanchor": "bottom",
+            "pad": {"b": 16},
+        },
+        height=height + extra,
+        margin={"t": 20},
         showlegend=False,
     )
-    figure.update_xaxes(automargin=True)
-    figure.update_yaxes(automargin=True, gridcolor="#e5e7e9")
     return figure
+
+
+def in_tier_order(segments: list[str]) -> list[str]:
+    """Segments with the tiers first, platinum to lead, then the others as they came."""
+    return sorted(segments, key=lambda segment: TIER_ORDER.index(segment) if segment in TIER_ORDER else len(TIER_ORDER))
 
 
 def period_axis(figure: go.Figure, labels: list[str], max_ticks: int = 8) -> None:
     """A categorical period axis with at most ``max_ticks`` horizontal labels (every k-th
     period), so that labels never overlap, also in a half-width chart on a projector."""
+    # max_ticks is for labels like "2025-11"; longer ones ("2025年11月") get fewer ticks.
+    widest = max((sum(map(_columns, label)) for label in labels), default=7)
+    max_ticks = max(2, min(max_ticks, max_ticks * 8 // max(widest, 1)))
     step = max(1, -(-len(labels) // max_ticks))
     figure.update_xaxes(
         type="category",
@@ -73,34 +145,27 @@ def churn_hover(rows: pd.DataFrame, labels: list[str]) -> list[str]:
 
 
 def churn_rate_trend(periods: pd.DataFrame, grain: str) -> go.Figure:
-    """Churn rate per period as a line, numerator and denominator in the hover; warm-up
-    periods (churn cannot be observed yet) drawn as grey points, apart from the line."""
-    data = periods[periods["customers_at_start"] > 0]
+    """Churn rate per period as a line, numerator and denominator in the hover. Warm-up periods
+    (no customer can have been silent for W days yet, so churn reads near 0%) are left out:
+    drawn, they looked like a collapse of churn; the page says why they are missing."""
+    data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
     labels = [format_period(pd.Timestamp(start).date(), grain) for start in data["period_start"]]
-    hover = [
-        text + (("<br>" + t("chart.warm_up_hover")) if warm_up else "")
-        for text, warm_up in zip(churn_hover(data, labels), data["is_warm_up"], strict=True)
-    ]
-    warm_up = data["is_warm_up"].to_numpy()
-    figure = go.Figure()
-    for is_warm_up, colour, mode in ((True, MUTED, "markers"), (False, PRIMARY, "lines+markers")):
-        mask = warm_up == is_warm_up
-        figure.add_trace(
-            go.Scatter(
-                x=[label for label, keep in zip(labels, mask, strict=True) if keep],
-                y=data["churn_rate"][mask],
-                mode=mode,
-                line={"color": colour, "width": 3},
-                marker={"size": 8, "color": colour},
-                hovertext=[text for text, keep in zip(hover, mask, strict=True) if keep],
-                hoverinfo="text",
-                name=t("chart.warm_up") if is_warm_up else t("chart.churn_rate"),
-            )
+    figure = go.Figure(
+        go.Scatter(
+            x=labels,
+            y=data["churn_rate"],
+            mode="lines+markers",
+            line={"color": PRIMARY, "width": 3},
+            marker={"size": 8, "color": PRIMARY},
+            hovertext=churn_hover(data, labels),
+            hoverinfo="text",
+            name=t("chart.churn_rate"),
         )
+    )
     style(figure, t("overview.trend_title", grain=t(f"grain.{grain}").lower()))
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
     figure.update_xaxes(title=t("chart.period"))
-    period_axis(figure, labels, 12)
+    period_axis(figure, labels)
     return figure
 
 
@@ -173,30 +238,37 @@ def value_curve(curve: pd.DataFrame, basis_name: str, title: str) -> go.Figure:
 
 
 def churn_rate_by_segment(periods: pd.DataFrame, grain: str, title: str, colours: dict[str, str]) -> go.Figure:
-    """One churn-rate line per segment (warm-up periods left out), counts in the hover."""
+    """One churn-rate line per segment (tiers in tier order, warm-up periods left out), counts
+    in the hover; a rate on fewer than SMALL_BASE customers at the start is an open marker, and
+    the subtitle says so."""
     figure = go.Figure()
     data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
     all_labels = [format_period(pd.Timestamp(start).date(), grain) for start in sorted(set(data["period_start"]))]
-    for segment, rows in data.groupby("segment", sort=False):
+    segments = in_tier_order([str(segment) for segment in dict.fromkeys(data["segment"])])
+    for segment in segments:
+        rows = data[data["segment"].astype(str) == segment]
         labels = [format_period(pd.Timestamp(start).date(), grain) for start in rows["period_start"]]
-        name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else str(segment)
+        name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else segment
         hover = [f"{name}<br>{text}" for text in churn_hover(rows, labels)]
+        small = rows["customers_at_start"] < SMALL_BASE
         figure.add_trace(
             go.Scatter(
                 x=labels,
                 y=rows["churn_rate"],
                 mode="lines+markers",
                 name=name,
-                line={"color": colours.get(str(segment), SECONDARY), "width": 3},
-                marker={"size": 6},
+                line={"color": colours.get(segment, SECONDARY), "width": 3},
+                marker={"size": 8, "symbol": ["circle-open" if few else "circle" for few in small]},
                 hovertext=hover,
                 hoverinfo="text",
             )
         )
-    style(figure, title, height=420)
-    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
+    few = data[data["customers_at_start"] < SMALL_BASE]
+    note = t("chart.small_base", count=SMALL_BASE) if not few.empty else None
+    style(figure, title, height=420, subtitle=note)
+    figure.update_layout(showlegend=True)
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("chart.churn_rate"))
-    period_axis(figure, all_labels, 12)
+    period_axis(figure, all_labels)
     return figure
 
 
@@ -239,32 +311,35 @@ def migration_sankey(moves: pd.DataFrame) -> go.Figure:
 
 
 def cause_breakdown(by_cause: pd.DataFrame) -> go.Figure:
-    """Customers lost and revenue lost per cause class, side by side as shares."""
-    names = [t(f"cause.{cause}") for cause in by_cause["cause"]]
+    """Customers lost and revenue lost per cause class, side by side as shares; horizontal bars,
+    so that the cause names read whole in a half-width chart."""
+    data = by_cause.iloc[::-1]  # Plotly draws the first category at the bottom
+    names = [t(f"cause.{cause}") for cause in data["cause"]]
     figure = go.Figure()
     for column, share, label, pattern in (
-        ("customers", "share", t("causes.customers"), ""),
         ("revenue_lost", "revenue_share", t("causes.revenue"), "/"),
+        ("customers", "share", t("causes.customers"), ""),
     ):
         figure.add_trace(
             go.Bar(
-                x=names,
-                y=by_cause[share],
+                y=names,
+                x=data[share],
                 name=label,
-                marker={"color": [CAUSE_COLOURS[c] for c in by_cause["cause"]], "pattern_shape": pattern},
-                text=[format_percent(s) for s in by_cause[share]],
-                customdata=[format_money(v) if column == "revenue_lost" else format_int(v) for v in by_cause[column]],
+                orientation="h",
+                marker={"color": [CAUSE_COLOURS[c] for c in data["cause"]], "pattern_shape": pattern},
+                text=[format_percent(s) for s in data[share]],
+                customdata=[format_money(v) if column == "revenue_lost" else format_int(v) for v in data[column]],
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate="%{x}<br>" + label + ": %{customdata} (%{text})<extra></extra>",
+                hovertemplate="%{y}<br>" + label + ": %{customdata} (%{text})<extra></extra>",
             )
         )
     style(figure, t("causes.breakdown_title"), height=420)
-    figure.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.15, "x": 0})
-    figure.update_yaxes(
+    figure.update_layout(barmode="group", showlegend=True, legend={"traceorder": "reversed"})
+    figure.update_xaxes(
         tickformat=".0%",
         rangemode="tozero",
-        range=[0, float(by_cause[["share", "revenue_share"]].max().max() or 1) * 1.25],
+        range=[0, float(by_cause[["share", "revenue_share"]].max().max() or 1) * 1.3],
     )
     return figure
 
@@ -305,6 +380,9 @@ def cause_reasons(reasons: pd.DataFrame) -> go.Figure:
         )
     )
     style(figure, t("causes.reasons_title"), height=520)
+    # Reason names too small to read at their slice's size are hidden (the template's
+    # uniformtext), not printed microscopic; the hover names every slice.
+    figure.update_traces(textfont={"size": FONT_SIZE})
     return figure
 
 
@@ -359,7 +437,8 @@ def _period_labels(starts: pd.Series, grain: str) -> list[str]:
 
 
 def churn_and_retention(periods: pd.DataFrame, grain: str, title: str) -> go.Figure:
-    """Churn and retention rate per period (warm-up periods left out), counts in the hover."""
+    """Churn rate (top) and retention rate (below) per period, each on its own axis: on one
+    0–100% axis, churn's movement was invisible. Warm-up periods left out, counts in the hover."""
     data = periods[(periods["customers_at_start"] > 0) & ~periods["is_warm_up"]]
     labels = _period_labels(data["period_start"], grain)
     churn_texts = churn_hover(data, labels)
@@ -367,10 +446,13 @@ def churn_and_retention(periods: pd.DataFrame, grain: str, title: str) -> go.Fig
         t("chart.hover_retention", period=p, rate=format_percent(r), kept=format_int(n - c), at_start=format_int(n))
         for p, r, c, n in zip(labels, data["retention_rate"], data["churned"], data["customers_at_start"], strict=True)
     ]
-    figure = go.Figure()
-    for column, name, colour, hover in (
-        ("churn_rate", t("chart.churn_rate"), PRIMARY, churn_texts),
-        ("retention_rate", t("chart.retention_rate"), SECONDARY, retention_hover),
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for row, (column, name, colour, hover) in enumerate(
+        (
+            ("churn_rate", t("chart.churn_rate"), PRIMARY, churn_texts),
+            ("retention_rate", t("chart.retention_rate"), SECONDARY, retention_hover),
+        ),
+        start=1,
     ):
         figure.add_trace(
             go.Scatter(
@@ -381,19 +463,35 @@ def churn_and_retention(periods: pd.DataFrame, grain: str, title: str) -> go.Fig
                 line={"color": colour, "width": 3},
                 hovertext=hover,
                 hoverinfo="text",
-            )
+            ),
+            row=row,
+            col=1,
         )
-    style(figure, title, height=400)
-    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15, "x": 0})
-    figure.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    period_axis(figure, labels, 12)
+        figure.update_yaxes(title=name, tickformat=".0%", row=row, col=1)
+    style(figure, title, height=460)
+    figure.update_yaxes(rangemode="tozero", row=1, col=1)
+    period_axis(figure, labels)
     return figure
 
 
 def customer_flow(periods: pd.DataFrame, grain: str, title: str) -> go.Figure:
-    """New and won-back customers up, lost customers down, customers at the end as a line."""
+    """Customers at the end of each period (top), and below it the flows that changed it: new
+    and won-back customers up, lost customers down. Two panels with their own titled axes (two
+    y axes on one panel had unrelated, unround ticks)."""
     labels = _period_labels(periods["period_start"], grain)
-    figure = go.Figure()
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.35, 0.65])
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=periods["customers_at_end"],
+            name=t("trends.flow_at_end"),
+            mode="lines",
+            line={"color": "#2c3e50", "width": 3},
+            hovertemplate="%{x}<br>" + t("trends.flow_at_end") + ": %{y:,}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     for column, name, colour, sign in (
         ("new", t("trends.flow_new"), SECONDARY, 1),
         ("won_back", t("trends.flow_won_back"), "#48c9b0", 1),
@@ -407,26 +505,14 @@ def customer_flow(periods: pd.DataFrame, grain: str, title: str) -> go.Figure:
                 marker_color=colour,
                 customdata=periods[column],
                 hovertemplate="%{x}<br>" + name + ": %{customdata:,}<extra></extra>",
-            )
+            ),
+            row=2,
+            col=1,
         )
-    figure.add_trace(
-        go.Scatter(
-            x=labels,
-            y=periods["customers_at_end"],
-            name=t("trends.flow_at_end"),
-            mode="lines",
-            line={"color": "#2c3e50", "width": 2},
-            yaxis="y2",
-            hovertemplate="%{x}<br>" + t("trends.flow_at_end") + ": %{y:,}<extra></extra>",
-        )
-    )
-    style(figure, title, height=420)
-    figure.update_layout(
-        barmode="relative",
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.15, "x": 0},
-        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
-    )
+    style(figure, title, height=480)
+    figure.update_layout(barmode="relative", showlegend=True)
+    figure.update_yaxes(title=t("trends.flow_at_end_axis"), rangemode="tozero", tickformat=",d", row=1, col=1)
+    figure.update_yaxes(title=t("trends.flow_axis"), tickformat=",d", row=2, col=1)
     period_axis(figure, labels, 6)
     return figure
 
@@ -523,8 +609,9 @@ def cohort_heatmap(cohorts: pd.DataFrame, cohort_grain: str, minimum: int) -> go
 def survival_curves(survival: pd.DataFrame, segment_label: dict[str, str], colours: dict[str, str]) -> go.Figure:
     """Kaplan-Meier step curves, one per segment, starting at 100% at month 0."""
     figure = go.Figure()
-    for segment, rows in survival.groupby("segment", sort=False):
-        name = segment_label.get(str(segment), str(segment))
+    for segment in in_tier_order([str(segment) for segment in dict.fromkeys(survival["segment"])]):
+        rows = survival[survival["segment"].astype(str) == segment]
+        name = segment_label.get(segment, segment)
         months = [0, *(rows["months"] + 1)]
         shares = [1.0, *rows["survival"]]
         hover = [
@@ -546,7 +633,7 @@ def survival_curves(survival: pd.DataFrame, segment_label: dict[str, str], colou
                 y=shares,
                 name=name,
                 mode="lines",
-                line={"shape": "hv", "width": 3, "color": colours.get(str(segment))},
+                line={"shape": "hv", "width": 3, "color": colours.get(segment)},
                 hovertext=hover,
                 hoverinfo="text",
             )
@@ -608,6 +695,7 @@ def window_sensitivity(sensitivity: pd.DataFrame, current: int, title: str) -> g
 
 def scenario_lines(base: pd.DataFrame, scenario: pd.DataFrame, column: str, title: str) -> go.Figure:
     """Baseline and scenario summed over tiers per period (customers at the start, or value)."""
+    prefix = None if column.startswith("customers") else money_symbol()
     figure = go.Figure()
     for frame, name, colour, dash in (
         (base, t("whatif.baseline"), MUTED, "dash"),
@@ -621,13 +709,13 @@ def scenario_lines(base: pd.DataFrame, scenario: pd.DataFrame, column: str, titl
                 name=name,
                 mode="lines",
                 line={"color": colour, "width": 3, "dash": dash},
-                hovertemplate=name + " · %{x}: %{y:,.0f}<extra></extra>",
+                hovertemplate=name + " · %{x}: " + (prefix or "") + "%{y:,.0f}<extra></extra>",
             )
         )
     style(figure, title, height=360)
     figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
     figure.update_xaxes(title=t("chart.period"), rangemode="tozero")
-    figure.update_yaxes(rangemode="tozero", tickformat=",.0f")
+    figure.update_yaxes(rangemode="tozero", tickformat=",.0f", tickprefix=prefix)
     return figure
 
 
@@ -646,14 +734,16 @@ def scenario_comparison(table: pd.DataFrame, title: str) -> go.Figure:
         )
     )
     style(figure, title, height=340)
-    figure.update_yaxes(tickformat=",.0f")
+    figure.update_yaxes(tickformat=",.0f", tickprefix=money_symbol())
     return figure
 
 
 def value_boxes(distribution: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
     """Box plots drawn from quantiles computed in SQL (10/25/50/75/90%) with the average."""
     figure = go.Figure()
-    for row in distribution.itertuples():
+    order = in_tier_order([str(segment) for segment in distribution["segment"]])
+    ordered = distribution.assign(rank=distribution["segment"].astype(str).map(order.index)).sort_values("rank")
+    for row in ordered.itertuples():
         name = labels.get(str(row.segment), str(row.segment))
         colour = TIER_COLOURS.get(str(row.segment), SECONDARY)
         figure.add_trace(
@@ -673,9 +763,11 @@ def value_boxes(distribution: pd.DataFrame, title: str, labels: dict[str, str]) 
     style(figure, title, height=400)
     # A log scale shows tiers of very different value together, but cannot show zero or less.
     if (distribution["p10"] > 0).all():
-        figure.update_yaxes(type="log", tickformat="~s", title=t("chart.log_scale"), dtick=1)
+        figure.update_yaxes(
+            type="log", tickformat="~s", title=t("chart.value_log_scale"), dtick=1, tickprefix=money_symbol()
+        )
     else:
-        figure.update_yaxes(tickformat=",.0f", title="")
+        figure.update_yaxes(tickformat=",.0f", title="", tickprefix=money_symbol())
     return figure
 
 

@@ -183,3 +183,76 @@ def churn_coverage(
 def _period_length_days(grain: str, end: date) -> timedelta:
     """The length of the period that ends (exclusively) on ``end``."""
     return end - period_start(end - timedelta(days=1), grain)
+
+
+# The readings of the summaries (churn.summary words them). How far back "a year ago" is, and
+# how many periods are averaged at each end, per grain: three months, one quarter, one year.
+YEAR_BACK = {"month": 12, "quarter": 4, "year": 1}
+AVERAGED = {"month": 3, "quarter": 1, "year": 1}
+# Customers at the start below which a rate is not read as a finding: one customer more or less
+# moves it by over 3 points.
+SMALL_BASE = 30
+
+
+@dataclass(frozen=True)
+class ChurnTrend:
+    """Churn now against a year before: the average churn rate of the last AVERAGED complete
+    measured periods and of the same periods a year earlier, and which way it went."""
+
+    recent: float
+    year_before: float
+    direction: str  # rising | falling | flat
+
+    @staticmethod
+    def of(periods: pd.DataFrame, grain: str) -> ChurnTrend | None:
+        """The trend of a churn_by_period result (one segment); None without a year of
+        measured periods before the last ones."""
+        measured = periods[periods["is_complete"] & ~periods["is_warm_up"] & (periods["customers_at_start"] > 0)]
+        rates = measured.set_index(pd.to_datetime(measured["period_start"]))["churn_rate"].astype(float)
+        if rates.empty:
+            return None
+        last = rates.index[-1]
+        count, back = AVERAGED[grain], YEAR_BACK[grain]
+        months = {"month": 1, "quarter": 3, "year": 12}[grain]
+        recent_starts = [last - pd.DateOffset(months=months * step) for step in range(count)]
+        before_starts = [start - pd.DateOffset(months=months * back) for start in recent_starts]
+        if not all(start in rates.index for start in (*recent_starts, *before_starts)):
+            return None
+        recent = float(rates[recent_starts].mean())
+        year_before = float(rates[before_starts].mean())
+        # Flat: within half a point, or a tenth of the earlier rate when that is more (1 point on
+        # a 10% churn): smaller moves are within what one period's noise does.
+        if abs(recent - year_before) < max(0.005, 0.1 * year_before):
+            direction = "flat"
+        else:
+            direction = "rising" if recent > year_before else "falling"
+        return ChurnTrend(recent, year_before, direction)
+
+
+def top_known_cause(by_cause: pd.DataFrame) -> pd.Series | None:
+    """The known cause (not 'unknown') with the most customers churned in a ``losses_by(…,
+    'cause')`` result; on a tie the first in the order dissatisfaction, competitor, forced,
+    other. None when no churned customer has a known cause."""
+    order = ("dissatisfaction", "competitor", "forced", "other")
+    known = by_cause[by_cause["cause"].isin(order) & (by_cause["customers"] > 0)]
+    if known.empty:
+        return None
+    ranked = known.assign(rank=known["cause"].map(order.index)).sort_values(
+        ["customers", "rank"], ascending=[False, True]
+    )
+    return ranked.iloc[0]
+
+
+def tier_most_at_risk(periods: pd.DataFrame) -> tuple[str, PeriodFigures] | None:
+    """Of a churn_by_period result by tier, the last complete period of the tier with the highest
+    churn rate among the tiers with at least SMALL_BASE customers at its start (a rate on fewer
+    is too noisy to single a tier out), with the tier's name. None when no tier qualifies."""
+    complete = periods[periods["is_complete"] & ~periods["is_warm_up"]]
+    if complete.empty:
+        return None
+    last = complete[complete["period_start"] == complete["period_start"].max()]
+    qualified = last[(last["customers_at_start"] >= SMALL_BASE) & (last["segment"] != "unranked")]
+    if qualified.empty:
+        return None
+    row = qualified.sort_values("churn_rate", ascending=False, kind="stable").iloc[0]
+    return str(row["segment"]), PeriodFigures.from_row(row)

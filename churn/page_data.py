@@ -19,7 +19,14 @@ import pandas as pd
 
 from churn.causes import accumulation_effect
 from churn.clv import LifetimeModels, early_warning
-from churn.metrics import LossTotals, PeriodFigures, last_complete_periods, losses_by
+from churn.metrics import (
+    LossTotals,
+    PeriodFigures,
+    last_complete_periods,
+    losses_by,
+    tier_most_at_risk,
+    top_known_cause,
+)
 from churn.settings import Settings
 from churn.tiers import TIER_ORDER, default_migration_windows
 from churn.value import monthly_rate, value_table
@@ -102,10 +109,25 @@ class Overview(PageData):
         return (None, None) if self.periods is None else last_complete_periods(self.periods)
 
     @cached_property
+    def losses(self) -> pd.DataFrame:
+        """losses_by_cause_and_segment over the periods shown."""
+        return self.workspace.query("losses_by_cause_and_segment", self.settings.loss_params(self.first_date))
+
+    @cached_property
     def loss_totals(self) -> LossTotals:
         """The three measures of loss over the periods shown."""
-        losses = self.workspace.query("losses_by_cause_and_segment", self.settings.loss_params(self.first_date))
-        return LossTotals.from_losses(losses)
+        return LossTotals.from_losses(self.losses)
+
+    @cached_property
+    def top_cause(self) -> pd.Series | None:
+        """The known cause with the most customers churned in the periods shown (None: none)."""
+        return top_known_cause(losses_by(self.losses, "cause"))
+
+    @cached_property
+    def tier_at_risk(self) -> tuple[str, PeriodFigures] | None:
+        """The tier with the highest churn rate in the last complete period (churn.metrics)."""
+        periods = self._periods("tier")
+        return None if periods is None else tier_most_at_risk(periods)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from churn.currency import CURRENCIES, currency_name
 from churn.db import QueryError
-from churn.i18n import LANGUAGE_NAMES, format_int, set_language, t
+from churn.i18n import LANGUAGE_NAMES, current_language, format_int, set_currency, set_language, t
 from churn.metrics import LossTotals, churn_coverage
 from churn.settings import (
     FILTER_DIMENSIONS,
@@ -28,6 +29,7 @@ from churn.workspace import DatasetInfo, Workspace
 _STATE_PREFIX = "setting_"
 _PAGES = Path(__file__).resolve().parent.parent / "pages"
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+PAGE_STYLE = Path(__file__).resolve().parent / "assets" / "app.css"
 _IN_APP = "running_in_app"
 
 
@@ -50,7 +52,7 @@ def _default_settings(workspace: Workspace) -> Settings:
     dataset = workspace.dataset
     assert dataset is not None
     as_of = dataset.span[1]
-    return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days)
+    return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days, currency=dataset.currency)
 
 
 def _initialise_state(workspace: Workspace) -> None:
@@ -63,6 +65,7 @@ def _initialise_state(workspace: Workspace) -> None:
     first, last = dataset.span
     settings, problems = settings_from_query_params(dict(st.query_params), defaults, (first, last))
     st.session_state[_key("lang")] = settings.lang
+    st.session_state[_key("currency")] = settings.currency or ""
     st.session_state[_key("as_of")] = settings.as_of
     st.session_state[_key("window")] = settings.window_days
     st.session_state[_key("grain")] = settings.grain
@@ -105,6 +108,14 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             key=_key("lang"),
         )
         set_language(st.session_state[_key("lang")])
+        currency = st.selectbox(
+            t("sidebar.currency"),
+            ["", *CURRENCIES],
+            format_func=lambda code: currency_name(code, current_language()) if code else t("sidebar.no_currency"),
+            help=t("sidebar.currency_help"),
+            key=_key("currency"),
+        )
+        set_currency(currency or None)
         st.header(t("sidebar.settings"))
         if st.session_state[_key("url_problems")]:
             st.warning(t("sidebar.bad_url", names=", ".join(st.session_state[_key("url_problems")])))
@@ -185,6 +196,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         tier_filter=tuple(tier for tier in TIERS if tier in tier_filter),
         filter_dimension=str(filter_dimension),
         filter_values=tuple(filter_values),
+        currency=currency or None,
     )
     _mirror_in_url(settings)
     st.session_state["settings"] = settings
@@ -449,6 +461,7 @@ def run_app() -> None:
     # The tab's icon is a file of the project: a ":material/…:" page icon makes the browser fetch
     # it from a font server on the internet.
     st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON), layout="wide")
+    st.html(f"<style>{PAGE_STYLE.read_text()}</style>")
     workspace = session_workspace()
     settings = sidebar_settings(workspace)
     # Again, in the language the sidebar has just set (the first call had the previous run's).

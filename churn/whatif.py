@@ -210,6 +210,7 @@ def comparison_summary(comparison: Comparison) -> dict[str, float | None]:
         "net_gain": comparison.net_gain,
         "return_on_cost": comparison.return_on_cost,
         "break_even_cost": comparison.break_even_cost,
+        "break_even_per_customer_kept": comparison.break_even_per_customer_kept,
         "baseline_customers_end": comparison.baseline_customers_end,
         "scenario_customers_end": comparison.scenario_customers_end,
         "customers_kept": comparison.customers_kept,
@@ -271,6 +272,31 @@ def project(tiers: list[TierBaseline], levers: Levers, grain: str = "month") -> 
     return pd.DataFrame(rows)
 
 
+MAX_SAVED_SCENARIOS = 20  # a link stays well under the length browsers and servers accept
+
+
+def saved_scenarios_token(saved: dict[str, Levers]) -> str:
+    """Named scenarios as one URL-safe text (the page's ``?saved=``), so that they survive a
+    refresh and travel with a shared link."""
+    named = {name: asdict(levers) for name, levers in saved.items()}
+    raw = json.dumps(named, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def saved_scenarios_from_token(token: str) -> dict[str, Levers]:
+    """Inverse of ``saved_scenarios_token``; ValueError for a damaged or foreign text, too many
+    scenarios, or a name that is not a short line of text."""
+    try:
+        named = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError) as error:
+        raise ValueError("The saved scenarios in the link could not be read.") from error
+    if not isinstance(named, dict) or len(named) > MAX_SAVED_SCENARIOS:
+        raise ValueError("The saved scenarios in the link could not be read.")
+    if not all(isinstance(name, str) and 0 < len(name) <= 100 and name.isprintable() for name in named):
+        raise ValueError("The saved scenarios in the link could not be read.")
+    return {name: Levers.from_dict(levers) for name, levers in named.items()}
+
+
 @dataclass(frozen=True)
 class Comparison:
     """Baseline against scenario over the horizon."""
@@ -301,6 +327,12 @@ class Comparison:
     def break_even_cost(self) -> float:
         """The most the programme may cost before it loses money (discounted value gained)."""
         return self.value_gain
+
+    @property
+    def break_even_per_customer_kept(self) -> float | None:
+        """The most the programme may spend per customer it keeps before it loses money: the
+        discounted value gained ÷ the losses prevented (None when it prevents none)."""
+        return self.value_gain / self.customers_kept if self.customers_kept > 0 else None
 
 
 def compare(

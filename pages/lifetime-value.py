@@ -13,8 +13,9 @@ import streamlit as st
 
 from churn.charts import first_order_heatmap, tracking_chart, value_boxes
 from churn.clv import LifetimeModels, default_holdout_weeks, usual_gaps_days
-from churn.i18n import format_int, format_money, format_percent, t
+from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import LifetimeValue
+from churn.summary import ltv_reading
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace
 from churn.value import monthly_rate
@@ -43,9 +44,9 @@ def realised_value() -> None:
     comparison = {
         t("ltv.col_segment"): [tier_labels.get(s, s) for s in distribution["segment"]],
         t("ltv.col_customers"): distribution["customers"],
-        t("ltv.col_average"): distribution["average_revenue"].round(),
-        t("ltv.col_median"): distribution["median_revenue"].round(),
-        t("ltv.col_total"): distribution["total_revenue"].round(),
+        money_label(t("ltv.col_average")): distribution["average_revenue"].round(),
+        money_label(t("ltv.col_median")): distribution["median_revenue"].round(),
+        money_label(t("ltv.col_total")): distribution["total_revenue"].round(),
     }
     if distribution["average_margin"].notna().any():
         comparison[t("ltv.col_average_margin")] = distribution["average_margin"].round()
@@ -108,7 +109,7 @@ if dataset.first_date is None:
                     t("ltv.col_customers"): formula["customers"],
                     t("ltv.col_m", basis=t("basis.revenue").lower()): formula["revenue_per_month"].round(2),
                     t("ltv.col_retention"): [format_percent(r) for r in formula["monthly_retention"]],
-                    t("ltv.col_classic", basis=t("basis.revenue").lower()): formula["formula_ltv"].round(),
+                    money_label(t("ltv.col_classic", basis=t("basis.revenue").lower())): formula["formula_ltv"].round(),
                 }
             ),
             hide_index=True,
@@ -148,6 +149,7 @@ if values["retained_value"].isna().all() and not model_ok:
     explain_missing_churn(workspace, replace(settings, grain="month"))
     realised_value()
     st.stop()
+reading = st.empty()  # filled in once the early-warning list is known
 # One card per tier: what one customer is worth, by the method that fits the question.
 for column, row in zip(st.columns(len(values)), values.itertuples(), strict=True):
     with column:
@@ -167,7 +169,7 @@ table: dict[str, object] = {
     t("ltv.col_customers"): values["customers"],
 }
 if model_ok:
-    table[t("ltv.col_predicted", months=horizon)] = values["predicted_revenue"].round()
+    table[money_label(t("ltv.col_predicted", months=horizon))] = values["predicted_revenue"].round()
     table[t("ltv.col_alive")] = [format_percent(p) for p in values["probability_alive"]]
 table[t("ltv.col_retained", months=horizon, basis=basis)] = values["retained_value"].round()
 table[t("ltv.col_m", basis=basis)] = values["value_per_month"].round(2)
@@ -180,7 +182,7 @@ with st.expander(t("ltv.all_figures")):
             name: money
             for name in (
                 t("ltv.col_customers"),
-                t("ltv.col_predicted", months=horizon),
+                money_label(t("ltv.col_predicted", months=horizon)),
                 t("ltv.col_retained", months=horizon, basis=basis),
             )
         },
@@ -188,99 +190,111 @@ with st.expander(t("ltv.all_figures")):
 st.caption(t("ltv.which_to_use" if model_ok else "ltv.which_to_use_formula", months=horizon))
 
 # Who to call first
-st.subheader(t("ltv.warning_title"))
-left, right = st.columns(2)
-with left:
-    factor = float(
-        st.slider(t("ltv.silence_factor"), 1.0, 5.0, 2.0, step=0.5, format="%.1f×", key="ltv_silence_factor")
-    )
-threshold = None
-with right:
-    if model_ok:
-        threshold = float(st.slider(t("ltv.alive_threshold"), 0, 100, 50, step=5, key="ltv_threshold")) / 100
-warned = data.early_warning(horizon, discount, holdout, factor, threshold)
-assert warned is not None
-_, typical_gap = usual_gaps_days(checked.summary)
-rule = t("ltv.rule_silence", factor=f"{factor:g}", typical=format_int(typical_gap))
-if threshold is not None:
-    rule += " " + t("ltv.rule_alive", threshold=format_percent(threshold, 0))
-order = t("ltv.rule_order_model" if model_ok else "ltv.rule_order_history")
-st.caption(t("ltv.rule", rule=rule, count=format_int(len(warned))) + " " + order)
-
-
-def why_listed(row: dict[str, Any]) -> str:
-    reasons = []
-    if row["is_silent"]:
-        reasons.append(
-            t(
-                "ltv.why_silent",
-                ratio=f"{row['silence_ratio']:.1f}",
-                silent=format_int(row["days_silent"]),
-                gap=format_int(row["usual_gap_days"]),
-            )
-        )
-    if row["is_unlikely_alive"]:
-        reasons.append(t("ltv.why_alive", p=format_percent(row["probability_alive"], 0)))
-    return "; ".join(reasons)
-
-
-value_column = t("ltv.col_at_risk" if model_ok else "ltv.col_recent_revenue")
-
-
-def listed_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The early-warning rows as shown and downloaded, in the page's language."""
-    return pd.DataFrame(
-        {
-            t("ltv.col_customer"): rows["customer_id"],
-            t("ltv.col_tier"): [t(f"tier.{tier}") for tier in rows["tier"]],
-            t("ltv.col_why"): [why_listed(row) for row in rows.to_dict("records")],
-            value_column: rows["value_at_risk"].round(),
-            t("ltv.col_last_order"): pd.to_datetime(rows["last_order_date"]).dt.date,
-            t("ltv.col_history"): rows["churn_reason"].fillna("–"),
-        }
-    )
-
-
-def listed_csv(language: contextvars.Context) -> bytes:
-    """Every listed customer as CSV, written when the button is clicked (in another thread, with
-    the page's language): tens of thousands of rows need not be written on every rerun."""
-    return language.copy().run(lambda: listed_table(warned).to_csv(index=False).encode("utf-8-sig"))
-
-
-st.dataframe(listed_table(warned.head(500)), hide_index=True, column_config={value_column: money})
-st.download_button(
-    t("ltv.download"),
-    partial(listed_csv, contextvars.copy_context()),
-    file_name=f"early-warning-{settings.as_of.isoformat()}.csv",
-    mime="text/csv",
+warning_tab, check_tab, realised_tab, first_tab, model_tab = st.tabs(
+    [
+        t("ltv.tab_warning"),
+        t("ltv.tab_check"),
+        t("ltv.tab_realised"),
+        t("ltv.tab_first"),
+        t("ltv.tab_model"),
+    ]
 )
+with warning_tab:
+    left, right = st.columns(2)
+    with left:
+        factor = float(
+            st.slider(t("ltv.silence_factor"), 1.0, 5.0, 2.0, step=0.5, format="%.1f×", key="ltv_silence_factor")
+        )
+    threshold = None
+    with right:
+        if model_ok:
+            threshold = float(st.slider(t("ltv.alive_threshold"), 0, 100, 50, step=5, key="ltv_threshold")) / 100
+    warned = data.early_warning(horizon, discount, holdout, factor, threshold)
+    assert warned is not None
+    _, typical_gap = usual_gaps_days(checked.summary)
+    rule = t("ltv.rule_silence", factor=f"{factor:g}", typical=format_int(typical_gap))
+    if threshold is not None:
+        rule += " " + t("ltv.rule_alive", threshold=format_percent(threshold, 0))
+    order = t("ltv.rule_order_model" if model_ok else "ltv.rule_order_history")
+    reading.info(
+        ltv_reading(values, model_ok, horizon, len(warned), float(warned["value_at_risk"].sum())),
+        icon=":material/lightbulb:",
+    )
+    st.caption(t("ltv.rule", rule=rule, count=format_int(len(warned))) + " " + order)
+
+    def why_listed(row: dict[str, Any]) -> str:
+        reasons = []
+        if row["is_silent"]:
+            reasons.append(
+                t(
+                    "ltv.why_silent",
+                    ratio=f"{row['silence_ratio']:.1f}",
+                    silent=format_int(row["days_silent"]),
+                    gap=format_int(row["usual_gap_days"]),
+                )
+            )
+        if row["is_unlikely_alive"]:
+            reasons.append(t("ltv.why_alive", p=format_percent(row["probability_alive"], 0)))
+        return "; ".join(reasons)
+
+    value_column = money_label(t("ltv.col_at_risk" if model_ok else "ltv.col_recent_revenue"))
+
+    def listed_table(rows: pd.DataFrame) -> pd.DataFrame:
+        """The early-warning rows as shown and downloaded, in the page's language."""
+        return pd.DataFrame(
+            {
+                # The key columns first, so that a projector shows them without scrolling.
+                t("ltv.col_customer"): rows["customer_id"],
+                value_column: rows["value_at_risk"].round(),
+                t("ltv.col_tier"): [t(f"tier.{tier}") for tier in rows["tier"]],
+                t("ltv.col_last_order"): pd.to_datetime(rows["last_order_date"]).dt.date,
+                t("ltv.col_why"): [why_listed(row) for row in rows.to_dict("records")],
+                t("ltv.col_history"): rows["churn_reason"].fillna("–"),
+            }
+        )
+
+    def listed_csv(language: contextvars.Context) -> bytes:
+        """Every listed customer as CSV, written when the button is clicked (in another thread, with
+        the page's language): tens of thousands of rows need not be written on every rerun."""
+        return language.copy().run(lambda: listed_table(warned).to_csv(index=False).encode("utf-8-sig"))
+
+    st.dataframe(listed_table(warned.head(500)), hide_index=True, column_config={value_column: money})
+    st.download_button(
+        t("ltv.download"),
+        partial(listed_csv, contextvars.copy_context()),
+        file_name=f"early-warning-{settings.as_of.isoformat()}.csv",
+        mime="text/csv",
+    )
 
 # The details: the check, the realised value, the first order, the model
-if checked.validation is not None:
-    st.subheader(t("ltv.check_title"))
-    validation = checked.validation
-    st.plotly_chart(
-        tracking_chart(validation.tracking, t("ltv.tracking_title", weeks=validation.holdout_weeks)),
-        config=chart_config,
+with check_tab:
+    if checked.validation is not None:
+        validation = checked.validation
+        st.plotly_chart(
+            tracking_chart(validation.tracking, t("ltv.tracking_title", weeks=validation.holdout_weeks)),
+            config=chart_config,
+        )
+        st.caption(t("ltv.check_caption", calibration_end=validation.calibration_end.isoformat()))
+    else:
+        st.info(t("ltv.no_check"))
+with realised_tab:
+    realised_value()
+with first_tab:
+    first = data.first_order
+    st.plotly_chart(first_order_heatmap(first, t("ltv.first_heatmap")), config=chart_config)
+    valuable = int(first["platinum_gold_customers"].sum())
+    small = int(first["platinum_gold_small_first"].sum())
+    grown = int(first[(first["first_order_quintile"] == 1) & (first["lifetime_quintile"] == 5)]["customers"].sum())
+    st.caption(
+        t(
+            "ltv.first_caption",
+            share=format_percent(small / valuable if valuable else None),
+            small=format_int(small),
+            total=format_int(valuable),
+            grown=format_int(grown),
+        )
     )
-    st.caption(t("ltv.check_caption", calibration_end=validation.calibration_end.isoformat()))
-realised_value()
-st.subheader(t("ltv.first_title"))
-first = data.first_order
-st.plotly_chart(first_order_heatmap(first, t("ltv.first_heatmap")), config=chart_config)
-valuable = int(first["platinum_gold_customers"].sum())
-small = int(first["platinum_gold_small_first"].sum())
-grown = int(first[(first["first_order_quintile"] == 1) & (first["lifetime_quintile"] == 5)]["customers"].sum())
-st.caption(
-    t(
-        "ltv.first_caption",
-        share=format_percent(small / valuable if valuable else None),
-        small=format_int(small),
-        total=format_int(valuable),
-        grown=format_int(grown),
-    )
-)
-with st.expander(t("ltv.model_details")):
+with model_tab:
     if checked.models is not None:
         bgnbd, spend = checked.models
         summary = checked.summary

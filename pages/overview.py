@@ -7,8 +7,9 @@ import streamlit as st
 from churn.charts import churn_rate_trend
 from churn.db import QueryError
 from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import change
+from churn.metrics import ChurnTrend, change
 from churn.page_data import Overview
+from churn.summary import overview_reading
 from churn.ui import (
     current_settings,
     explain_missing_churn,
@@ -84,11 +85,23 @@ def signed(value: float | None, unit: str = "") -> str | None:
     return f"{value:+,.1f}{unit}" if unit else f"{value:+,.0f}"
 
 
+def signed_money(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return ("+" if round(value) > 0 else "") + format_money(value)
+
+
 def points(current_rate: float | None, previous_rate: float | None) -> str | None:
     difference = change(current_rate, previous_rate)
     return None if difference is None else signed(difference * 100, " " + t("unit.percentage_points"))
 
 
+st.info(
+    overview_reading(
+        current, ChurnTrend.of(periods, settings.grain), data.top_cause, data.tier_at_risk, settings.grain
+    ),
+    icon=":material/lightbulb:",
+)
 top = st.columns(3)
 with top[0]:
     st.metric(
@@ -135,7 +148,7 @@ with bottom[0]:
     st.metric(
         t("overview.revenue_lost"),
         format_money(current.revenue_lost),
-        delta=signed(change(current.revenue_lost, previous.revenue_lost if previous else None)),
+        delta=signed_money(change(current.revenue_lost, previous.revenue_lost if previous else None)),
         delta_color="inverse",
         help=t("overview.revenue_lost_help", previous=previous_label),
         border=True,

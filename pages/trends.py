@@ -18,9 +18,10 @@ from churn.charts import (
     window_sensitivity,
 )
 from churn.db import QueryError
-from churn.i18n import format_int, format_money, format_percent, format_period, t
-from churn.metrics import losses_by_segment
+from churn.i18n import format_int, format_money, format_percent, format_period, money_label, t
+from churn.metrics import ChurnTrend, losses_by_segment
 from churn.page_data import Trends
+from churn.summary import trends_reading
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
 
@@ -56,9 +57,20 @@ if explain_missing_churn(workspace, settings) or last is None:
     st.stop()
 last_label = format_period(last.period_start, settings.grain)
 
-# Rates, with the table of every figure behind them
+# The answer first: the reading and the rates; the rest in tabs below.
+st.info(trends_reading(periods, ChurnTrend.of(periods, settings.grain), settings.grain), icon=":material/lightbulb:")
 st.plotly_chart(
     churn_and_retention(periods, settings.grain, t("trends.rates_title", grain=grain_name)), config=chart_config
+)
+table_tab, flow_tab, cohort_tab, survival_tab, sensitivity_tab, segment_tab = st.tabs(
+    [
+        t("trends.tab_table"),
+        t("trends.tab_flows"),
+        t("trends.tab_cohorts"),
+        t("trends.tab_survival"),
+        t("trends.tab_window"),
+        t("trends.tab_segments"),
+    ]
 )
 table = pd.DataFrame(
     {
@@ -74,7 +86,7 @@ table = pd.DataFrame(
         # Text, so that a period with nobody at its start shows "–" rather than an empty value.
         t("trends.col_churn_rate"): [format_percent(rate) for rate in periods["churn_rate"]],
         t("trends.col_retention_rate"): [format_percent(rate) for rate in periods["retention_rate"]],
-        t("trends.col_revenue_lost"): periods["revenue_lost"].round(),
+        money_label(t("trends.col_revenue_lost")): periods["revenue_lost"].round(),
         t("trends.col_warm_up"): periods["is_warm_up"],
     }
 )
@@ -87,115 +99,118 @@ counts = {
         t("trends.col_churned"),
         t("trends.col_churned_total"),
         t("trends.col_at_end"),
-        t("trends.col_revenue_lost"),
+        money_label(t("trends.col_revenue_lost")),
     )
 }
-st.dataframe(
-    table,
-    hide_index=True,
-    column_config=counts,
-)
-st.caption(t("trends.table_caption", grain=grain_name))
+with table_tab:
+    st.dataframe(table, hide_index=True, column_config=counts)
+    st.caption(t("trends.table_caption", grain=grain_name))
 
 # Flow and revenue churn
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(
-        customer_flow(periods, settings.grain, t("trends.flow_title", grain=grain_name)), config=chart_config
-    )
-    st.caption(t("trends.flow_caption"))
-with right:
-    st.plotly_chart(revenue_and_customer_churn(periods, revenue, settings.grain), config=chart_config)
-    last_revenue = revenue[revenue["period_start"] == pd.Timestamp(last.period_start)].iloc[0]
-    st.caption(
-        t(
-            "trends.revenue_caption",
-            grain=grain_name,
-            period=last_label,
-            lost=format_money(last_revenue["revenue_lost"]),
-            base=format_money(last_revenue["revenue_base"]),
-            rate=format_percent(last_revenue["revenue_churn_rate"]),
+with flow_tab:
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            customer_flow(periods, settings.grain, t("trends.flow_title", grain=grain_name)), config=chart_config
         )
+        st.caption(t("trends.flow_caption"))
+    with right:
+        st.plotly_chart(revenue_and_customer_churn(periods, revenue, settings.grain), config=chart_config)
+        last_revenue = revenue[revenue["period_start"] == pd.Timestamp(last.period_start)].iloc[0]
+        st.caption(
+            t(
+                "trends.revenue_caption",
+                grain=grain_name,
+                period=last_label,
+                lost=format_money(last_revenue["revenue_lost"]),
+                base=format_money(last_revenue["revenue_base"]),
+                rate=format_percent(last_revenue["revenue_churn_rate"]),
+            )
+        )
+
+# Cohorts
+with cohort_tab:
+    cohort_grain = st.radio(
+        t("trends.cohort_grain"),
+        ("month", "quarter"),
+        format_func=lambda g: t(f"grain.{g}"),
+        index=1,
+        horizontal=True,
+        key="trends_cohort_grain",
     )
+    cohorts = data.cohorts(str(cohort_grain))
+    st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
+    st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
 
-# Cohorts and survival
-st.header(t("trends.cohorts_title"))
-cohort_grain = st.radio(
-    t("trends.cohort_grain"),
-    ("month", "quarter"),
-    format_func=lambda g: t(f"grain.{g}"),
-    index=1,
-    horizontal=True,
-    key="trends_cohort_grain",
-)
-cohorts = data.cohorts(str(cohort_grain))
-st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
-st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
-
-st.header(t("trends.survival_title"))
-split = st.selectbox(
-    t("trends.survival_split"), SURVIVAL_SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="trends_survival_split"
-)
-survival = data.survival(str(split))
-labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
-st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
-st.caption(t("trends.survival_caption"))
+with survival_tab:
+    split = st.selectbox(
+        t("trends.survival_split"),
+        SURVIVAL_SPLITS,
+        format_func=lambda d: t(f"dimension.{d}"),
+        key="trends_survival_split",
+    )
+    survival = data.survival(str(split))
+    labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
+    st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
+    st.caption(t("trends.survival_caption"))
 
 # Sensitivity to W
-st.header(t("trends.sensitivity_title"))
-with st.spinner(t("trends.sensitivity_working"), show_time=True):
-    sensitivity = data.sensitivity
-if not sensitivity.empty:
-    st.plotly_chart(
-        window_sensitivity(sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)),
-        config=chart_config,
-    )
-    suggestion = data.window_suggestion
-    current_share = sensitivity.loc[sensitivity["window_days"] == settings.window_days, "share_within"].iloc[0]
-    st.caption(
-        t(
-            "trends.sensitivity_caption",
-            suggested=suggestion.days,
-            p95=suggestion.p95_gap_days or 0,
-            window=settings.window_days,
-            share=format_percent(current_share),
+with sensitivity_tab:
+    with st.spinner(t("trends.sensitivity_working"), show_time=True):
+        sensitivity = data.sensitivity
+    if not sensitivity.empty:
+        st.plotly_chart(
+            window_sensitivity(
+                sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)
+            ),
+            config=chart_config,
         )
-    )
+        suggestion = data.window_suggestion
+        current_share = sensitivity.loc[sensitivity["window_days"] == settings.window_days, "share_within"].iloc[0]
+        st.caption(
+            t(
+                "trends.sensitivity_caption",
+                suggested=suggestion.days,
+                p95=suggestion.p95_gap_days or 0,
+                window=settings.window_days,
+                share=format_percent(current_share),
+            )
+        )
 
 # Segments compared
-st.header(t("trends.segments_title"))
-dimension = st.selectbox(
-    t("trends.segments_dimension"),
-    SEGMENT_DIMENSIONS,
-    format_func=lambda d: t(f"dimension.{d}"),
-    key="trends_segment_dimension",
-)
-segments = data.segments(str(dimension))
-assert segments is not None
-by_segment, churned = segments.periods, segments.churned_customers
-title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
-st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
-ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
-st.dataframe(
-    pd.DataFrame(
-        {
-            t("trends.col_segment"): [segment_name(s) for s in ranking["segment"]],
-            t("tiers.col_last_rate", period=last_label): ranking["last_churn_rate"] * 100,
-            t("tiers.col_last_detail", period=last_label): [
-                f"{format_int(lost)} ÷ {format_int(base)}"
-                for lost, base in zip(ranking["last_churned"], ranking["last_at_start"], strict=True)
-            ],
-            t("tiers.col_lost_total"): ranking["churned_total"],
-            t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in ranking["segment"]],
-            t("tiers.col_revenue_lost"): ranking["revenue_lost"].round(),
-        }
-    ),
-    hide_index=True,
-    column_config={
-        t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
-        t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
-        t("tiers.col_churned_customers"): st.column_config.NumberColumn(format="localized"),
-        t("tiers.col_revenue_lost"): st.column_config.NumberColumn(format="localized"),
-    },
-)
-st.caption(t("trends.segments_caption", grain=grain_name, period=last_label))
+with segment_tab:
+    dimension = st.selectbox(
+        t("trends.segments_dimension"),
+        SEGMENT_DIMENSIONS,
+        format_func=lambda d: t(f"dimension.{d}"),
+        key="trends_segment_dimension",
+    )
+    segments = data.segments(str(dimension))
+    assert segments is not None
+    by_segment, churned = segments.periods, segments.churned_customers
+    title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
+    st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
+    ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("trends.col_segment"): [segment_name(s) for s in ranking["segment"]],
+                t("tiers.col_last_rate", period=last_label): ranking["last_churn_rate"] * 100,
+                t("tiers.col_last_detail", period=last_label): [
+                    f"{format_int(lost)} ÷ {format_int(base)}"
+                    for lost, base in zip(ranking["last_churned"], ranking["last_at_start"], strict=True)
+                ],
+                t("tiers.col_lost_total"): ranking["churned_total"],
+                t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in ranking["segment"]],
+                money_label(t("tiers.col_revenue_lost")): ranking["revenue_lost"].round(),
+            }
+        ),
+        hide_index=True,
+        column_config={
+            t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
+            t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
+            t("tiers.col_churned_customers"): st.column_config.NumberColumn(format="localized"),
+            money_label(t("tiers.col_revenue_lost")): st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    st.caption(t("trends.segments_caption", grain=grain_name, period=last_label))

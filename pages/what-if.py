@@ -10,16 +10,19 @@ import streamlit as st
 
 from churn.causes import CAUSES
 from churn.charts import scenario_comparison, scenario_lines
-from churn.i18n import format_int, format_money, format_percent, t
+from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import WhatIf
 from churn.tiers import TIERS
 from churn.ui import current_settings, explain_missing_churn, session_workspace
 from churn.whatif import (
     LEVER_LIMITS,
+    MAX_SAVED_SCENARIOS,
     Levers,
     TierBaseline,
     compare,
     retained_customer_value,
+    saved_scenarios_from_token,
+    saved_scenarios_token,
     zero_defection,
 )
 
@@ -48,33 +51,37 @@ if not tiers:
         st.info(t("whatif.no_recent_period", grain=grain_name, as_of=settings.as_of.isoformat()))
     st.stop()
 
-st.subheader(t("whatif.baseline_title"))
 columns = {
     "tier": t("whatif.col_tier"),
     "customers": t("whatif.col_customers"),
     "churn": t("whatif.col_churn", grain=grain_name),
     "new": t("whatif.col_new", grain=grain_name),
     "won_back": t("whatif.col_won_back", grain=grain_name),
-    "value": t("whatif.col_value", basis=t("basis.margin" if use_margin else "basis.revenue"), grain=grain_name),
+    "value": money_label(
+        t("whatif.col_value", basis=t("basis.margin" if use_margin else "basis.revenue"), grain=grain_name)
+    ),
 }
-shown_baseline = pd.DataFrame(
-    {
-        columns["tier"]: [t(f"tier.{tier.tier}") for tier in tiers],
-        columns["customers"]: [round(tier.customers) for tier in tiers],
-        columns["churn"]: [round(tier.churn_rate * 100, 2) for tier in tiers],
-        columns["new"]: [round(tier.new_per_period, 2) for tier in tiers],
-        columns["won_back"]: [round(tier.won_back_per_period, 2) for tier in tiers],
-        columns["value"]: [round(tier.value_per_customer, 2) for tier in tiers],
-    }
-)
-edited = st.data_editor(
-    shown_baseline,
-    hide_index=True,
-    disabled=[columns["tier"]],
-    column_config={name: st.column_config.NumberColumn(min_value=0) for key, name in columns.items() if key != "tier"},
-    key=f"whatif_baseline_{settings.as_of}_{grain}",
-)
-st.caption(t("whatif.baseline_caption", grain=grain_name))
+with st.expander(t("whatif.baseline_title")):
+    shown_baseline = pd.DataFrame(
+        {
+            columns["tier"]: [t(f"tier.{tier.tier}") for tier in tiers],
+            columns["customers"]: [round(tier.customers) for tier in tiers],
+            columns["churn"]: [round(tier.churn_rate * 100, 2) for tier in tiers],
+            columns["new"]: [round(tier.new_per_period, 2) for tier in tiers],
+            columns["won_back"]: [round(tier.won_back_per_period, 2) for tier in tiers],
+            columns["value"]: [round(tier.value_per_customer, 2) for tier in tiers],
+        }
+    )
+    edited = st.data_editor(
+        shown_baseline,
+        hide_index=True,
+        disabled=[columns["tier"]],
+        column_config={
+            name: st.column_config.NumberColumn(min_value=0) for key, name in columns.items() if key != "tier"
+        },
+        key=f"whatif_baseline_{settings.as_of}_{grain}",
+    )
+    st.caption(t("whatif.baseline_caption", grain=grain_name))
 
 
 def edited_baseline(original: TierBaseline, row: pd.Series) -> TierBaseline:
@@ -135,8 +142,13 @@ def reset_levers() -> None:
     st.session_state[LEVERS] = Levers()
 
 
-st.subheader(t("whatif.levers"))
-by_cause, by_tier, other = st.columns(3)
+# The levers on the left, the results beside them (filled in below, once the levers are read).
+levers_column, results_column = st.columns([2, 3], gap="large")
+with levers_column:
+    st.subheader(t("whatif.levers"))
+    by_cause, by_tier, growth, cost = st.tabs(
+        [t("whatif.tab_causes"), t("whatif.tab_tiers"), t("whatif.tab_growth"), t("whatif.tab_cost")]
+    )
 with by_cause:
     for cause in CAUSES:
         st.slider(
@@ -156,7 +168,7 @@ with by_tier:
             key=f"{WIDGET}tier_{tier}",
         )
     st.slider(t("whatif.cut_all"), *percent_range("churn_cut"), step=5.0, format="%.0f%%", key=f"{WIDGET}all")
-with other:
+with growth:
     st.slider(
         t("whatif.acquisition"),
         *percent_range("acquisition_change"),
@@ -174,8 +186,12 @@ with other:
     st.slider(t("whatif.move_up"), *percent_range("move_up_share"), step=1.0, format="%.0f%%", key=f"{WIDGET}move_up")
     st.slider(t("whatif.discount"), *percent_range("discount_rate"), step=0.5, format="%.1f%%", key=f"{WIDGET}discount")
     st.slider(t("whatif.horizon"), *(int(limit) for limit in LEVER_LIMITS["horizon_years"]), key=f"{WIDGET}horizon")
-    st.number_input(t("whatif.cost_fixed"), *LEVER_LIMITS["cost"], step=1000.0, key=f"{WIDGET}cost_fixed")
-    st.number_input(t("whatif.cost_per_customer"), *LEVER_LIMITS["cost"], step=1.0, key=f"{WIDGET}cost_per_customer")
+with cost:
+    st.number_input(money_label(t("whatif.cost_fixed")), *LEVER_LIMITS["cost"], step=1000.0, key=f"{WIDGET}cost_fixed")
+    st.number_input(
+        money_label(t("whatif.cost_per_customer")), *LEVER_LIMITS["cost"], step=1.0, key=f"{WIDGET}cost_per_customer"
+    )
+with levers_column:
     st.button(t("whatif.reset"), on_click=reset_levers)
 
 
@@ -202,42 +218,68 @@ if st.query_params.get("scenario") != levers.to_token():
 # Results
 comparison, base, scenario = compare(tiers, levers, grain)
 years = levers.horizon_years
-cards = [*st.columns(3), *st.columns(3)]
-cards[0].metric(
-    t("whatif.value_gain"),
-    format_money(comparison.value_gain),
-    help=t("whatif.value_gain_help", basis=basis_name, years=years),
-    border=True,
-)
-cards[1].metric(
-    t("whatif.customers_kept"), format_int(comparison.customers_kept), help=t("whatif.customers_kept_help"), border=True
-)
-cards[2].metric(
-    t("whatif.customers_end"),
-    format_int(comparison.scenario_customers_end),
-    delta=f"{comparison.scenario_customers_end - comparison.baseline_customers_end:+,.0f}",
-    border=True,
-)
-cards[3].metric(
-    t("whatif.net_gain"),
-    format_money(comparison.net_gain),
-    help=t(
-        "whatif.net_gain_help",
-        cost=format_money(comparison.programme_cost),
-        roi=format_percent(comparison.return_on_cost) if comparison.return_on_cost is not None else "–",
-    ),
-    border=True,
-)
-cards[4].metric(
-    t("whatif.break_even"), format_money(comparison.break_even_cost), help=t("whatif.break_even_help"), border=True
-)
-cards[5].metric(
-    t("whatif.revenue"),
-    format_money(comparison.scenario_revenue),
-    delta=f"{comparison.scenario_revenue - comparison.baseline_revenue:+,.0f}",
-    help=t("whatif.revenue_help", years=years),
-    border=True,
-)
+
+
+def versus_baseline(difference: float, money: bool = False) -> str | None:
+    """The change against the baseline as a delta badge; none at the baseline (no "+0")."""
+    if round(difference) == 0:
+        return None
+    text = format_money(difference) if money else format_int(difference)
+    return t("whatif.vs_baseline", change=("+" if difference > 0 else "") + text)
+
+
+with results_column:
+    st.subheader(t("whatif.results"))
+    cards = [*st.columns(2), *st.columns(2), *st.columns(2)]
+    cards[0].metric(
+        t("whatif.value_gain_label", basis=basis_name, years=years),
+        format_money(comparison.value_gain),
+        help=t("whatif.value_gain_help", basis=basis_name, years=years),
+        border=True,
+    )
+    cards[1].metric(
+        t("whatif.net_gain_label"),
+        format_money(comparison.net_gain),
+        help=t(
+            "whatif.net_gain_help",
+            cost=format_money(comparison.programme_cost),
+            roi=format_percent(comparison.return_on_cost) if comparison.return_on_cost is not None else "–",
+        ),
+        border=True,
+    )
+    cards[2].metric(
+        t("whatif.customers_kept_label", years=years),
+        format_int(comparison.customers_kept),
+        help=t("whatif.customers_kept_help"),
+        border=True,
+    )
+    cards[3].metric(
+        t("whatif.customers_end_label", years=years),
+        format_int(comparison.scenario_customers_end),
+        delta=versus_baseline(comparison.scenario_customers_end - comparison.baseline_customers_end),
+        help=t("whatif.customers_end_help", baseline=format_int(comparison.baseline_customers_end)),
+        border=True,
+    )
+    per_customer = comparison.break_even_per_customer_kept
+    cards[4].metric(
+        t("whatif.break_even_label"),
+        format_money(per_customer) if per_customer is not None else "–",
+        help=t(
+            "whatif.break_even_per_customer_help",
+            basis=basis_name,
+            years=years,
+            gain=format_money(comparison.value_gain),
+            kept=format_int(comparison.customers_kept),
+        ),
+        border=True,
+    )
+    cards[5].metric(
+        t("whatif.revenue_label", years=years),
+        format_money(comparison.scenario_revenue),
+        delta=versus_baseline(comparison.scenario_revenue - comparison.baseline_revenue, money=True),
+        help=t("whatif.revenue_help", years=years),
+        border=True,
+    )
 left, right = st.columns(2)
 with left:
     st.plotly_chart(
@@ -296,20 +338,34 @@ if comparison.competitor_losses_avoided > 0:
 
 # Saved scenarios
 st.subheader(t("whatif.scenarios_title"))
-saved: dict[str, str] = st.session_state.setdefault(SCENARIOS, {})
-name_column, button_column = st.columns([3, 1])
+# Saved scenarios live in the URL too (?saved=...): a refresh keeps them, a link shares them.
+if SCENARIOS not in st.session_state:
+    st.session_state[SCENARIOS] = {}
+    if "saved" in st.query_params:
+        try:
+            st.session_state[SCENARIOS] = saved_scenarios_from_token(st.query_params["saved"])
+        except ValueError:
+            st.warning(t("whatif.invalid_saved"))
+saved: dict[str, Levers] = st.session_state[SCENARIOS]
+name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
 with name_column:
     name = st.text_input(t("whatif.scenario_name"), value=f"{t('whatif.scenario')} {len(saved) + 1}", key="whatif_name")
 with button_column:
     if st.button(t("whatif.save"), key="whatif_save") and name.strip():
-        saved[name.strip()] = levers.to_token()
-        st.success(t("whatif.saved", name=name.strip()))
+        if len(saved) >= MAX_SAVED_SCENARIOS and name.strip() not in saved:
+            st.warning(t("whatif.too_many_saved", count=MAX_SAVED_SCENARIOS))
+        else:
+            saved[name.strip()[:100]] = levers
+            st.success(t("whatif.saved", name=name.strip()))
+if saved:
+    st.query_params["saved"] = saved_scenarios_token(saved)
 if not saved:
     st.info(t("whatif.no_scenarios"))
 else:
     rows = []
-    for scenario_name, token in saved.items():
-        result = compare(tiers, Levers.from_token(token), grain)[0]
+    for scenario_name, saved_levers in saved.items():
+        token = saved_levers.to_token()
+        result = compare(tiers, saved_levers, grain)[0]
         rows.append(
             {
                 "scenario": scenario_name,
@@ -319,7 +375,8 @@ else:
                 "net_gain": result.net_gain,
                 "customers_end": result.scenario_customers_end,
                 "customers_kept": result.customers_kept,
-                "link": "?" + urlencode({**settings.to_query_params(), "scenario": token}),
+                "link": "?"
+                + urlencode({**settings.to_query_params(), "scenario": token, "saved": saved_scenarios_token(saved)}),
             }
         )
     table = pd.DataFrame(rows)
@@ -327,10 +384,10 @@ else:
     shown = pd.DataFrame(
         {
             t("whatif.col_scenario"): table["scenario"],
-            t("whatif.col_discounted_value"): table["value"].round(),
-            t("whatif.col_gain"): table["value_gain"].round(),
-            t("whatif.col_cost"): table["programme_cost"].round(),
-            t("whatif.col_net"): table["net_gain"].round(),
+            money_label(t("whatif.col_discounted_value")): table["value"].round(),
+            money_label(t("whatif.col_gain")): table["value_gain"].round(),
+            money_label(t("whatif.col_cost")): table["programme_cost"].round(),
+            money_label(t("whatif.col_net")): table["net_gain"].round(),
             t("whatif.col_end"): table["customers_end"].round(),
             t("whatif.col_kept"): table["customers_kept"].round(),
             t("whatif.open"): table["link"],

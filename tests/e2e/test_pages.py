@@ -14,9 +14,9 @@ from tests.e2e.conftest import orders_uploader, screenshot, wait_until_rendered
 PAGES = {
     "overview": (1, "Churn rate", "流失率"),
     "trends": (7, "Churn and retention rate by month", "各月流失率与保持率"),
-    "causes": (5, "Customers churned and revenue lost by cause", "各原因的流失客户与流失收入"),
-    "tiers": (5, "Share of customers and share of revenue by tier", "各层客户占比与收入占比"),
-    "lifetime-value": (2, "Realised value to date", "迄今已实现的价值"),
+    "causes": (5, "is the largest known cause", "已知原因中最多的是"),
+    "tiers": (5, "of customers (platinum and gold) bring", "客户（白金与黄金）贡献了"),
+    "lifetime-value": (2, "The early-warning list holds", "预警名单上有"),
     "data": (0, "Rejected rows", "被拒绝的行"),
     "what-if": (2, "Starting assumptions (from the data, editable)", "起始假设（来自数据，可修改）"),
 }

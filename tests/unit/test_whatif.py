@@ -6,7 +6,17 @@ from dataclasses import replace
 
 import pytest
 
-from churn.whatif import Levers, TierBaseline, compare, project, retained_customer_value, zero_defection
+from churn.whatif import (
+    MAX_SAVED_SCENARIOS,
+    Levers,
+    TierBaseline,
+    compare,
+    project,
+    retained_customer_value,
+    saved_scenarios_from_token,
+    saved_scenarios_token,
+    zero_defection,
+)
 
 TIER = TierBaseline(
     tier="gold",
@@ -48,6 +58,8 @@ def test_halving_dissatisfaction_churn() -> None:
     # Losses prevented: the scenario's customers at each start x (0.15 - 0.10) = 100, 102, 103.8 x 0.05.
     assert comparison.customers_kept == pytest.approx((100 + 102 + 103.8) * 0.05)
     assert comparison.competitor_losses_avoided == 0  # competitor churn untouched
+    # Break-even per customer kept: the value gained ÷ the 15.29 losses prevented.
+    assert comparison.break_even_per_customer_kept == pytest.approx(gain / ((100 + 102 + 103.8) * 0.05))
 
 
 def test_no_change_reproduces_the_baseline() -> None:
@@ -75,6 +87,9 @@ def test_costs_return_and_break_even() -> None:
     assert comparison.net_gain == -200
     assert comparison.return_on_cost == -1
     assert comparison.break_even_cost == 0
+    assert comparison.break_even_per_customer_kept == 0  # 100 x 0.03 = 3 losses prevented, no value gained
+    nothing = compare([TIER], Levers(horizon_years=1), "year")[0]
+    assert nothing.break_even_per_customer_kept is None  # nobody kept: no spend per customer
 
 
 def test_move_up_a_tier() -> None:
@@ -116,3 +131,20 @@ def test_scenario_round_trips_through_the_url() -> None:
         Levers.from_token("not-a-scenario")
     with pytest.raises(ValueError, match="between 0% and 100%"):
         Levers.from_token(Levers(churn_cut_all=1.5).to_token())
+
+
+def test_saved_scenarios_travel_in_one_link_text() -> None:
+    saved = {
+        "Upside": Levers(churn_cut_all=0.2),
+        "保守方案 = 10%": Levers(churn_cut_by_tier={"gold": 0.1}, horizon_years=3),
+    }
+    token = saved_scenarios_token(saved)
+    assert token.replace("-", "").replace("_", "").isalnum()  # URL-safe as it is
+    assert saved_scenarios_from_token(token) == saved
+    with pytest.raises(ValueError):
+        saved_scenarios_from_token("garbage!")
+    with pytest.raises(ValueError):  # a scenario with a lever the page does not have
+        saved_scenarios_from_token(saved_scenarios_token({"x": Levers()}).replace("A", "B", 3))
+    too_many = {f"s{number}": Levers() for number in range(MAX_SAVED_SCENARIOS + 1)}
+    with pytest.raises(ValueError):
+        saved_scenarios_from_token(saved_scenarios_token(too_many))
