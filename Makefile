@@ -7,19 +7,23 @@ PORT ?= 8501
 .PHONY: run test lint unit app e2e bench demo-data clean
 
 $(BIN)/python:
+	@echo "Creating the Python environment in $(VENV) (first run only)…"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
+	@echo "Installing the dashboard's packages from requirements.txt (first run only: a few minutes)…"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	@echo "Installing the test tools from requirements-dev.txt (first run only)…"
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 ## Start the dashboard on the demo dataset at http://localhost:$(PORT)
 run: $(VENV)/.runtime
+	@echo "Starting the dashboard: open http://localhost:$(PORT) in a browser (Ctrl+C stops it)."
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
 ## Lint, then every test: unit, AppTest and browser (Playwright + Debian's chromium)

@@ -9,9 +9,15 @@ dashboard, and in headless Chromium (Debian's ``chromium``):
   overview, until its chart is drawn; the time of these steps, not of the clicks between them;
 - **filter change**: adds regions to the sidebar's filter one at a time, each from the key press
   to the new figures shown and the page idle with its chart drawn;
+- **new session on the demo**: a new browser context opening /overview until its chart is
+  drawn (what each person of a workshop waits for when opening the link), and **page change**:
+  from a click on the sidebar to the next page's title and charts;
 - in the same run, DuckDB's bare ``read_csv`` of the orders file (the yardstick of the first
-  look) and **Streamlit's floor**: the same filter change on a one-file app that only shows a
-  metric and a 36-point Plotly chart, which no Streamlit dashboard can beat on this machine.
+  look) and **Streamlit's floor**: the same filter change, and a new session, on a one-file app
+  that only shows a metric and a 36-point Plotly chart, which no Streamlit dashboard can beat on
+  this machine.
+
+``--demo`` measures only the new sessions and page changes on the demo (and the floor's).
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bench.generate import generate
 from bench.run import bare_read, in_process
 from churn.db import DATA_DIR
+from churn.i18n import t
+from churn.ui import PAGES
 from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +69,9 @@ def wait_idle(page: Page, timeout_ms: int = 600_000) -> None:
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
             && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(
-                (chart) => chart.querySelector('.scatterlayer .trace, .barlayer .trace'))""",
+                (chart) => chart.querySelector(
+                    '.scatterlayer .trace, .barlayer .trace, .boxlayer .trace, .sankey, '
+                    + '.sunburstlayer .slice, .heatmaplayer image'))""",
         timeout=timeout_ms,
     )
 
@@ -133,6 +143,73 @@ def filter_changes(page: Page, changes: int) -> list[float]:
         page.keyboard.press("Escape")
         print(f"  filter change {change + 1} (+{region}): {timings[-1]:.0f} ms", flush=True)
     return timings
+
+
+def new_sessions(browser: Browser, url: str, sessions: int) -> list[float]:
+    """Seconds from a new browser session opening ``url`` to its page drawn, one at a time."""
+    timings: list[float] = []
+    for _ in range(sessions):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        start = time.perf_counter()
+        open_page(page, url)
+        page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=600_000)
+        wait_idle(page)
+        timings.append(time.perf_counter() - start)
+        context.close()
+        print(f"  new session: {timings[-1]:.2f} s", flush=True)
+    return timings
+
+
+# The catalog prefix of each page's title, where it is not the page's URL path.
+TITLE_KEYS = {"lifetime-value": "ltv", "what-if": "whatif"}
+
+
+def page_changes(page: Page, url: str, rounds: int) -> list[float]:
+    """Seconds from a click on a page of the sidebar to that page's title and charts drawn, for
+    every page in turn, ``rounds`` times over."""
+    open_page(page, f"{url}/overview")
+    wait_idle(page)
+    timings: list[float] = []
+    for _ in range(rounds):
+        for name, title_key, _ in (*PAGES[1:], PAGES[0]):
+            link = page.locator('[data-testid="stSidebarNav"] a', has_text=t(title_key))
+            start = time.perf_counter()
+            link.click()
+            page.wait_for_url(f"**/{name}?**", timeout=600_000)
+            title = t(f"{TITLE_KEYS.get(name, name)}.title")
+            expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(title, timeout=600_000)
+            wait_idle(page)
+            timings.append(time.perf_counter() - start)
+            print(f"  to {name}: {timings[-1]:.2f} s", flush=True)
+    return timings
+
+
+def demo_timings(browser: Browser, sessions: int, rounds: int) -> dict[str, float]:
+    """New sessions and page changes on the demo, and new sessions of Streamlit's floor."""
+    result: dict[str, float] = {}
+    with served(ROOT / "app.py") as url:
+        print("new sessions on the demo (the first warms the server):", flush=True)
+        timings = new_sessions(browser, f"{url}/overview", sessions + 1)
+        result["first_session_s"] = timings[0]
+        result["new_session_s"] = statistics.median(timings[1:])
+        print("page changes on the demo:", flush=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        result["page_change_s"] = statistics.median(page_changes(page, url, rounds))
+        result["page_change_max_s"] = max(page_changes(page, url, 1))
+        page.close()
+    with tempfile.TemporaryDirectory() as folder:
+        floor = Path(folder) / "floor.py"
+        floor.write_text(FLOOR_APP, encoding="utf-8")
+        with served(floor) as url:
+            print("new sessions of Streamlit's floor:", flush=True)
+            result["floor_new_session_s"] = statistics.median(new_sessions(browser, url, sessions + 1)[1:])
+    print(
+        f"new session on the demo: {result['new_session_s']:.2f} s (first after start "
+        f"{result['first_session_s']:.2f} s; Streamlit's floor: {result['floor_new_session_s']:.2f} s); "
+        f"page change: median {result['page_change_s']:.2f} s, slowest {result['page_change_max_s']:.2f} s"
+    )
+    return result
 
 
 def clear_filter(page: Page, values: Locator) -> None:
@@ -220,8 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=10_000_000, help="order lines")
     parser.add_argument("--changes", type=int, default=5, help="filter changes timed")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="the orders file's format")
+    parser.add_argument("--demo", action="store_true", help="only new sessions and page changes on the demo")
+    parser.add_argument("--sessions", type=int, default=5, help="new sessions timed")
     args = parser.parse_args(argv)
-    run(args.lines, args.changes, args.format)
+    executable = chromium_path()
+    if executable is None:
+        raise SystemExit("Debian's chromium is needed: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        demo_timings(browser, args.sessions, 2)
+        browser.close()
+    if not args.demo:
+        run(args.lines, args.changes, args.format)
     return 0
 
 

@@ -10,6 +10,7 @@ computes every member with its defaults: what a first view of the page asks of t
 from __future__ import annotations
 
 import inspect
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -32,7 +33,7 @@ from churn.tiers import TIER_ORDER, default_migration_windows
 from churn.value import monthly_rate, value_table
 from churn.whatif import TierBaseline, baseline_from_tables
 from churn.window import WindowSuggestion, sensitivity_windows
-from churn.workspace import DatasetInfo, Workspace
+from churn.workspace import DatasetInfo, Workspace, WorkspaceSnapshot
 
 DEFAULT_HORIZON_MONTHS = 12
 DEFAULT_ANNUAL_DISCOUNT = 0.10
@@ -529,3 +530,34 @@ __all__ = [
     "ValueCurve",
     "WhatIf",
 ]
+
+
+def default_settings(workspace: Workspace) -> Settings:
+    """The view a dataset opens with: its last order date, the W its gaps suggest, its currency."""
+    dataset = workspace.dataset
+    assert dataset is not None
+    as_of = dataset.span[1]
+    return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days, currency=dataset.currency)
+
+
+_demo_lock = threading.Lock()
+_demo: list[WorkspaceSnapshot] = []
+
+
+def demo_snapshot() -> WorkspaceSnapshot:
+    """The demo dataset with every page's tables and results for its default view, made once per
+    process (the first session waits for it, about a second) and copied into each new session's
+    own workspace: a new session needs no import and no build. The demo holds no one's data, so
+    this is the one thing sessions share, read-only; an upload stays in its session."""
+    with _demo_lock:
+        if not _demo:
+            workspace = Workspace.with_demo()
+            try:
+                settings = default_settings(workspace)
+                workspace.ensure_derived(settings)
+                for page in PAGES.values():
+                    page(workspace, settings).load_all()
+                _demo.append(workspace.snapshot())
+            finally:
+                workspace.close()
+        return _demo[0]

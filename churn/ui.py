@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -14,6 +15,7 @@ from churn.currency import CURRENCIES, currency_name
 from churn.db import QueryError
 from churn.i18n import LANGUAGE_NAMES, current_language, format_int, set_currency, set_language, t
 from churn.metrics import LossTotals, churn_coverage
+from churn.page_data import default_settings, demo_snapshot
 from churn.settings import (
     FILTER_DIMENSIONS,
     GRAINS,
@@ -40,26 +42,20 @@ def _release(workspace: Workspace) -> None:
 @st.cache_resource(scope="session", on_release=_release, show_spinner=False)
 def session_workspace() -> Workspace:
     """This browser session's own workspace (never shared: the cache is session-scoped and
-    its connection is closed when the session ends)."""
-    return Workspace.with_demo(uploads=True)
+    its connection is closed when the session ends), opened on a copy of the demo made once per
+    process (``churn.page_data.demo_snapshot``)."""
+    return Workspace.from_snapshot(demo_snapshot(), uploads=True)
 
 
 def _key(name: str) -> str:
     return _STATE_PREFIX + name
 
 
-def _default_settings(workspace: Workspace) -> Settings:
-    dataset = workspace.dataset
-    assert dataset is not None
-    as_of = dataset.span[1]
-    return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days, currency=dataset.currency)
-
-
 def _initialise_state(workspace: Workspace) -> None:
     """On a session's first run, take the settings from the URL (or the defaults)."""
     if _key("as_of") in st.session_state:
         return
-    defaults = _default_settings(workspace)
+    defaults = default_settings(workspace)
     dataset = workspace.dataset
     assert dataset is not None
     first, last = dataset.span
@@ -335,6 +331,12 @@ def reset_settings() -> None:
     for key in SETTING_KEYS:
         if key in st.query_params and key != "lang":
             del st.query_params[key]
+
+
+def whole(values: pd.Series) -> pd.Series:
+    """Amounts or counts as whole numbers (nullable integers): 4,060 on screen and 4060 in a
+    downloaded CSV, where a rounded float would be written 4060.0."""
+    return values.round().astype("Int64")
 
 
 def css_string(text: str) -> str:

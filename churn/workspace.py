@@ -7,6 +7,7 @@ session's reruns never use the connection at the same time and a runaway query i
 
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 import tempfile
@@ -22,10 +23,11 @@ from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from churn.build import SETTINGS, VIEW_NODES, Builds, ViewSettings, tables_read
+from churn.build import NODES, SETTINGS, VIEW_NODES, Builds, ViewSettings, tables_read
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
-from churn.db import DATA_DIR, QueryError, load_sql, open_connection, run_query
+from churn.db import DATA_DIR, QueryError, load_sql, open_connection, quote_identifier, run_query
 from churn.ingest import (
     DatasetFile,
     FileInspection,
@@ -97,6 +99,21 @@ class DatasetInfo:
         return sum(load.rows_rejected for load in self.loads)
 
 
+@dataclass(frozen=True)
+class WorkspaceSnapshot:
+    """A workspace's dataset, derived tables and computed results as plain data (no connection):
+    ``Workspace.from_snapshot`` makes a new workspace of them with its own connection. The app
+    makes one of the demo per process (``churn.page_data.demo_snapshot``)."""
+
+    tables: tuple[tuple[str, str, pa.Table], ...]  # name, CREATE statement, rows
+    dataset: DatasetInfo
+    generation: int
+    built: dict[str, Hashable]
+    results: dict[str, Any]
+    view: ViewSettings | None
+    remembered: dict[Hashable, Any]
+
+
 class Workspace:
     """One connection with one dataset loaded and its facts built for the current settings."""
 
@@ -124,6 +141,52 @@ class Workspace:
         upload_dir = Path(tempfile.mkdtemp(prefix="churn-session-")) if uploads else None
         workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
         workspace.set_dataset("demo", load_demo(workspace.con))
+        return workspace
+
+    def snapshot(self) -> WorkspaceSnapshot:
+        """Everything this workspace holds, copied out of its connection."""
+        with self._lock:
+            assert self.dataset is not None
+            listed = self.con.execute(
+                "select table_name, sql from duckdb_tables() where schema_name = 'main' and not temporary"
+            ).fetchall()
+            tables = tuple(
+                (str(name), str(create), self.con.table(quote_identifier(str(name))).to_arrow_table())
+                for name, create in listed
+            )
+            return WorkspaceSnapshot(
+                tables,
+                copy.deepcopy(self.dataset),
+                self.builds.generation,
+                dict(self.builds.built),
+                copy.deepcopy(self.builds.results),
+                self.view,
+                copy.deepcopy(self._remembered),
+            )
+
+    @classmethod
+    def from_snapshot(cls, snapshot: WorkspaceSnapshot, uploads: bool = False) -> Workspace:
+        """A new workspace, with a connection of its own, holding copies of what ``snapshot``
+        holds: nothing of it is shared but the snapshot's immutable Arrow tables, read once."""
+        upload_dir = Path(tempfile.mkdtemp(prefix="churn-session-")) if uploads else None
+        workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
+        con = workspace.con
+        for name, create, rows in snapshot.tables:
+            con.execute(create)
+            con.register("snapshot_rows", rows)
+            try:
+                con.execute(f"insert into {quote_identifier(name)} select * from snapshot_rows")
+            finally:
+                con.unregister("snapshot_rows")
+        for table in snapshot.built:
+            if NODES[table].kind == "macro":  # table macros bind to the tables: made after them
+                con.execute(load_sql(NODES[table].sql[0]))
+        workspace.dataset = copy.deepcopy(snapshot.dataset)
+        workspace.builds.generation = snapshot.generation
+        workspace.builds.built = dict(snapshot.built)
+        workspace.builds.results = copy.deepcopy(snapshot.results)
+        workspace.view = snapshot.view
+        workspace._remembered = copy.deepcopy(snapshot.remembered)
         return workspace
 
     def close(self) -> None:
@@ -173,16 +236,26 @@ class Workspace:
             logger.warning("Import of %s failed: %s", name, error)
             raise ImportProblem("unreadable_table", name=name) from error
 
-    def load_dataset(self, name: str, files: list[DatasetFile] | None = None) -> DatasetInfo:
+    def load_dataset(
+        self,
+        name: str,
+        files: list[DatasetFile] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> DatasetInfo:
         """Load a dataset of the session (``files`` to add a new one under ``name``); the demo is
-        always there. A file that cannot be loaded raises ImportProblem and changes nothing."""
+        always there. A file that cannot be loaded raises ImportProblem and changes nothing.
+        ``progress(file name, number, of)`` is told before each file is read."""
         with self._lock:
             if name == "demo":
                 return self.set_dataset("demo", load_demo(self.con))
             chosen = files if files is not None else self.datasets[name]
             try:
                 create_canonical_tables(self.con)
-                loads = [self._import_step(file.source.name, partial(file.load, self.con)) for file in chosen]
+                loads = []
+                for number, file in enumerate(chosen, start=1):
+                    if progress is not None:
+                        progress(file.source.name, number, len(chosen))
+                    loads.append(self._import_step(file.source.name, partial(file.load, self.con)))
             except ImportProblem:
                 if not self._closed.is_set():
                     current = self.dataset.name if self.dataset else "demo"

@@ -22,6 +22,7 @@ from churn.ui import (
     session_workspace,
     show_loss_summary,
     show_query_error,
+    whole,
 )
 
 DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -164,11 +165,11 @@ with rival_tab:
                     t("causes.col_lost"): effect["lost"],
                     t("causes.col_ours"): effect["our_customers"],
                     t("causes.col_our_share"): effect["our_share"] * 100,
-                    t("causes.col_our_profit", basis=basis_name): effect["our_profit"].round(),
+                    t("causes.col_our_profit", basis=basis_name): whole(effect["our_profit"]),
                     t("causes.col_theirs"): effect["rival_customers"],
                     t("causes.col_their_share"): effect["rival_share"] * 100,
-                    t("causes.col_their_profit", basis=basis_name): effect["rival_profit"].round(),
-                    t("causes.col_gap"): effect["profit_gap"].round(),
+                    t("causes.col_their_profit", basis=basis_name): whole(effect["rival_profit"]),
+                    t("causes.col_gap"): whole(effect["profit_gap"]),
                     t("causes.col_ratio"): effect["rival_to_us"].round(2),
                 }
             ),

@@ -21,6 +21,7 @@ from churn.ingest import (
     ImportProblem,
     combined_evidence,
 )
+from churn.page_data import default_settings
 from churn.roles import Evidence, looks_like_status
 from churn.sources import (
     ENCODINGS,
@@ -280,11 +281,24 @@ if st.button(t("data.load"), type="primary", key="data_load"):
     if not files:
         st.warning(t("data.need_file"))
     else:
+        # The steps of a load as they happen: a large file takes minutes.
+        status = st.status(t("data.loading", name=name), expanded=True)
         try:
-            info = workspace.load_dataset(name, files)
+            info = workspace.load_dataset(
+                name,
+                files,
+                progress=lambda file, number, total: status.write(
+                    t("data.loading_file", file=file, number=number, total=total)
+                ),
+            )
+            status.write(t("data.building"))
+            # Built now, under the steps shown, for the view the new dataset opens with.
+            workspace.ensure_derived(default_settings(workspace))
         except ImportProblem as problem:
+            status.update(label=t("data.load_failed"), state="error")
             st.error(t("data.problem", problem=import_problem_text(problem)))
         else:
+            status.update(label=t("data.load_done"), state="complete")
             pending.clear()
             reset_settings()
             # The switcher still holds the dataset chosen before; it would load that one back.

@@ -17,7 +17,7 @@ from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import LifetimeValue
 from churn.summary import ltv_reading
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, session_workspace
+from churn.ui import current_settings, explain_missing_churn, session_workspace, whole
 from churn.value import monthly_rate
 
 SPLITS = ("tier", "cohort", "region", "channel", "all")
@@ -44,13 +44,13 @@ def realised_value() -> None:
     comparison = {
         t("ltv.col_segment"): [tier_labels.get(s, s) for s in distribution["segment"]],
         t("ltv.col_customers"): distribution["customers"],
-        money_label(t("ltv.col_average")): distribution["average_revenue"].round(),
-        money_label(t("ltv.col_median")): distribution["median_revenue"].round(),
-        money_label(t("ltv.col_total")): distribution["total_revenue"].round(),
+        money_label(t("ltv.col_average")): whole(distribution["average_revenue"]),
+        money_label(t("ltv.col_median")): whole(distribution["median_revenue"]),
+        money_label(t("ltv.col_total")): whole(distribution["total_revenue"]),
     }
     if distribution["average_margin"].notna().any():
-        comparison[t("ltv.col_average_margin")] = distribution["average_margin"].round()
-        comparison[t("ltv.col_median_margin")] = distribution["median_margin"].round()
+        comparison[t("ltv.col_average_margin")] = whole(distribution["average_margin"])
+        comparison[t("ltv.col_median_margin")] = whole(distribution["median_margin"])
     st.dataframe(
         pd.DataFrame(comparison),
         hide_index=True,
@@ -109,7 +109,7 @@ if dataset.first_date is None:
                     t("ltv.col_customers"): formula["customers"],
                     t("ltv.col_m", basis=t("basis.revenue").lower()): formula["revenue_per_month"].round(2),
                     t("ltv.col_retention"): [format_percent(r) for r in formula["monthly_retention"]],
-                    money_label(t("ltv.col_classic", basis=t("basis.revenue").lower())): formula["formula_ltv"].round(),
+                    money_label(t("ltv.col_classic", basis=t("basis.revenue").lower())): whole(formula["formula_ltv"]),
                 }
             ),
             hide_index=True,
@@ -169,9 +169,9 @@ table: dict[str, object] = {
     t("ltv.col_customers"): values["customers"],
 }
 if model_ok:
-    table[money_label(t("ltv.col_predicted", months=horizon))] = values["predicted_revenue"].round()
+    table[money_label(t("ltv.col_predicted", months=horizon))] = whole(values["predicted_revenue"])
     table[t("ltv.col_alive")] = [format_percent(p) for p in values["probability_alive"]]
-table[t("ltv.col_retained", months=horizon, basis=basis)] = values["retained_value"].round()
+table[t("ltv.col_retained", months=horizon, basis=basis)] = whole(values["retained_value"])
 table[t("ltv.col_m", basis=basis)] = values["value_per_month"].round(2)
 table[t("ltv.col_retention")] = [format_percent(r) for r in values["monthly_retention"]]
 with st.expander(t("ltv.all_figures")):
@@ -245,7 +245,7 @@ with warning_tab:
             {
                 # The key columns first, so that a projector shows them without scrolling.
                 t("ltv.col_customer"): rows["customer_id"],
-                value_column: rows["value_at_risk"].round(),
+                value_column: whole(rows["value_at_risk"]),
                 t("ltv.col_tier"): [t(f"tier.{tier}") for tier in rows["tier"]],
                 t("ltv.col_last_order"): pd.to_datetime(rows["last_order_date"]).dt.date,
                 t("ltv.col_why"): [why_listed(row) for row in rows.to_dict("records")],

@@ -14,7 +14,7 @@ from churn.metrics import losses_by_segment, tier_most_at_risk
 from churn.page_data import Tiers
 from churn.summary import tiers_reading
 from churn.tiers import TIER_ORDER, TIERS, default_migration_windows, migration_matrix
-from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
+from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error, whole
 
 workspace = session_workspace()
 settings = current_settings()
@@ -70,11 +70,11 @@ with table_tab:
             t("tiers.col_tier"): [t(f"tier.{tier}") for tier in summary["tier"]],
             t("tiers.col_customers"): summary["customers"],
             t("tiers.col_customer_share"): summary["customer_share"] * 100,
-            money_label(t("tiers.col_value", basis=t(f"basis.{rule.basis}"))): summary["value"].round(),
+            money_label(t("tiers.col_value", basis=t(f"basis.{rule.basis}"))): whole(summary["value"]),
             t("tiers.col_value_share", basis=basis_name): summary["value_share"] * 100,
-            money_label(t("tiers.col_average")): summary["average_value"].round(),
-            money_label(t("tiers.col_median")): summary["median_value"].round(),
-            money_label(t("tiers.col_lifetime")): summary["average_lifetime_revenue"].round(),
+            money_label(t("tiers.col_average")): whole(summary["average_value"]),
+            money_label(t("tiers.col_median")): whole(summary["median_value"]),
+            money_label(t("tiers.col_lifetime")): whole(summary["average_lifetime_revenue"]),
             t("tiers.col_lost"): summary["lost_customers"],
             t("tiers.col_lost_share"): summary["lost_share"] * 100,
         }
@@ -165,7 +165,7 @@ with churn_tab:
                     t("tiers.col_tier"): [t(f"tier.{segment}") for segment in losses["segment"]],
                     t("tiers.col_lost_total"): losses["churned_total"],
                     t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in losses["segment"]],
-                    money_label(t("tiers.col_revenue_lost")): losses["revenue_lost"].round(),
+                    money_label(t("tiers.col_revenue_lost")): whole(losses["revenue_lost"]),
                     t("tiers.col_last_rate", period=last_label): losses["last_churn_rate"] * 100,
                     t("tiers.col_last_detail", period=last_label): [
                         f"{format_int(lost)} ÷ {format_int(base)}"
@@ -193,7 +193,7 @@ with churn_tab:
                 {
                     t("tiers.col_customer"): lost["customer_id"],
                     t("tiers.col_tier"): [t(f"tier.{tier}") for tier in lost["tier"]],
-                    money_label(t("tiers.col_value", basis=t(f"basis.{rule.basis}"))): lost["value"].round(),
+                    money_label(t("tiers.col_value", basis=t(f"basis.{rule.basis}"))): whole(lost["value"]),
                     t("tiers.col_orders"): lost["orders"],
                     t("tiers.col_last_order"): lost["last_order_date"].dt.date,
                     t("tiers.col_churn_date"): lost["churn_date"].dt.date,
@@ -255,8 +255,8 @@ with migration_tab:
             t("tiers.col_customer"): drops["customer_id"],
             t("tiers.col_from"): [label(tier) for tier in drops["from_tier"]],
             t("tiers.col_to"): [label(tier) for tier in drops["to_tier"]],
-            money_label(t("tiers.col_value_before")): drops["value_before"].round(2),
-            money_label(t("tiers.col_value_after")): drops["value_after"].round(2),
+            money_label(t("tiers.col_value_before")): whole(drops["value_before"]),
+            money_label(t("tiers.col_value_after")): whole(drops["value_after"]),
         }
     )
     st.download_button(

@@ -23,7 +23,7 @@ from churn.metrics import ChurnTrend, losses_by_segment
 from churn.page_data import Trends
 from churn.summary import trends_reading
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error
+from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error, whole
 
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -86,7 +86,7 @@ table = pd.DataFrame(
         # Text, so that a period with nobody at its start shows "–" rather than an empty value.
         t("trends.col_churn_rate"): [format_percent(rate) for rate in periods["churn_rate"]],
         t("trends.col_retention_rate"): [format_percent(rate) for rate in periods["retention_rate"]],
-        money_label(t("trends.col_revenue_lost")): periods["revenue_lost"].round(),
+        money_label(t("trends.col_revenue_lost")): whole(periods["revenue_lost"]),
         t("trends.col_warm_up"): periods["is_warm_up"],
     }
 )
@@ -202,7 +202,7 @@ with segment_tab:
                 ],
                 t("tiers.col_lost_total"): ranking["churned_total"],
                 t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in ranking["segment"]],
-                money_label(t("tiers.col_revenue_lost")): ranking["revenue_lost"].round(),
+                money_label(t("tiers.col_revenue_lost")): whole(ranking["revenue_lost"]),
             }
         ),
         hide_index=True,

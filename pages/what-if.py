@@ -13,7 +13,7 @@ from churn.charts import scenario_comparison, scenario_lines
 from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import WhatIf
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, session_workspace
+from churn.ui import current_settings, explain_missing_churn, session_workspace, whole
 from churn.whatif import (
     LEVER_LIMITS,
     MAX_SAVED_SCENARIOS,
@@ -384,12 +384,12 @@ else:
     shown = pd.DataFrame(
         {
             t("whatif.col_scenario"): table["scenario"],
-            money_label(t("whatif.col_discounted_value")): table["value"].round(),
-            money_label(t("whatif.col_gain")): table["value_gain"].round(),
-            money_label(t("whatif.col_cost")): table["programme_cost"].round(),
-            money_label(t("whatif.col_net")): table["net_gain"].round(),
-            t("whatif.col_end"): table["customers_end"].round(),
-            t("whatif.col_kept"): table["customers_kept"].round(),
+            money_label(t("whatif.col_discounted_value")): whole(table["value"]),
+            money_label(t("whatif.col_gain")): whole(table["value_gain"]),
+            money_label(t("whatif.col_cost")): whole(table["programme_cost"]),
+            money_label(t("whatif.col_net")): whole(table["net_gain"]),
+            t("whatif.col_end"): whole(table["customers_end"]),
+            t("whatif.col_kept"): whole(table["customers_kept"]),
             t("whatif.open"): table["link"],
         }
     )

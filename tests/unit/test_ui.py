@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from churn.ui import css_string
+import pandas as pd
+
+from churn.ui import css_string, whole
 
 
 def test_css_string_escapes_what_could_end_the_string_or_the_style_element() -> None:
@@ -11,3 +13,9 @@ def test_css_string_escapes_what_could_end_the_string_or_the_style_element() -> 
     assert css_string('a"b\\c<d>\ne') == '"a\\22 b\\5c c\\3c d\\3e \\a e"'
     assert css_string("每个文件最大 200 MB • CSV") == '"每个文件最大 200 MB • CSV"'
     assert "</style>" not in css_string("</style><script>")
+
+
+def test_whole_numbers_are_written_without_a_decimal_point() -> None:
+    # 4060.0 → 4060, 46.6 → 47, a missing value stays missing (pandas writes a lone empty cell as "").
+    values = whole(pd.Series([4060.0, 46.6, None]))
+    assert values.to_csv(index=False, header=False) == '4060\n47\n""\n'
