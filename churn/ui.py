@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.mutable_tab_container import TabContainer
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -331,6 +332,13 @@ def reset_settings() -> None:
     for key in SETTING_KEYS:
         if key in st.query_params and key != "lang":
             del st.query_params[key]
+
+
+def lazy_tabs(labels: list[str], key: str) -> Sequence[TabContainer]:
+    """Tabs whose content runs only while open (``if tab.open:``): a page draws its summary and
+    one tab's charts, not all of them, so that it opens in about a second (each Plotly chart
+    costs the browser time). Opening another tab reruns the page."""
+    return st.tabs(labels, key=key, on_change="rerun")
 
 
 def whole(values: pd.Series) -> pd.Series:

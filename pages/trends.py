@@ -23,7 +23,7 @@ from churn.metrics import ChurnTrend, losses_by_segment
 from churn.page_data import Trends
 from churn.summary import trends_reading
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, session_workspace, show_query_error, whole
+from churn.ui import current_settings, explain_missing_churn, lazy_tabs, session_workspace, show_query_error, whole
 
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -62,7 +62,7 @@ st.info(trends_reading(periods, ChurnTrend.of(periods, settings.grain), settings
 st.plotly_chart(
     churn_and_retention(periods, settings.grain, t("trends.rates_title", grain=grain_name)), config=chart_config
 )
-table_tab, flow_tab, cohort_tab, survival_tab, sensitivity_tab, segment_tab = st.tabs(
+table_tab, flow_tab, cohort_tab, survival_tab, sensitivity_tab, segment_tab = lazy_tabs(
     [
         t("trends.tab_table"),
         t("trends.tab_flows"),
@@ -70,7 +70,8 @@ table_tab, flow_tab, cohort_tab, survival_tab, sensitivity_tab, segment_tab = st
         t("trends.tab_survival"),
         t("trends.tab_window"),
         t("trends.tab_segments"),
-    ]
+    ],
+    "trends_tab",
 )
 table = pd.DataFrame(
     {
@@ -102,115 +103,121 @@ counts = {
         money_label(t("trends.col_revenue_lost")),
     )
 }
-with table_tab:
-    st.dataframe(table, hide_index=True, column_config=counts)
-    st.caption(t("trends.table_caption", grain=grain_name))
+if table_tab.open:
+    with table_tab:
+        st.dataframe(table, hide_index=True, column_config=counts)
+        st.caption(t("trends.table_caption", grain=grain_name))
 
 # Flow and revenue churn
-with flow_tab:
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(
-            customer_flow(periods, settings.grain, t("trends.flow_title", grain=grain_name)), config=chart_config
-        )
-        st.caption(t("trends.flow_caption"))
-    with right:
-        st.plotly_chart(revenue_and_customer_churn(periods, revenue, settings.grain), config=chart_config)
-        last_revenue = revenue[revenue["period_start"] == pd.Timestamp(last.period_start)].iloc[0]
-        st.caption(
-            t(
-                "trends.revenue_caption",
-                grain=grain_name,
-                period=last_label,
-                lost=format_money(last_revenue["revenue_lost"]),
-                base=format_money(last_revenue["revenue_base"]),
-                rate=format_percent(last_revenue["revenue_churn_rate"]),
+if flow_tab.open:
+    with flow_tab:
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(
+                customer_flow(periods, settings.grain, t("trends.flow_title", grain=grain_name)), config=chart_config
             )
-        )
+            st.caption(t("trends.flow_caption"))
+        with right:
+            st.plotly_chart(revenue_and_customer_churn(periods, revenue, settings.grain), config=chart_config)
+            last_revenue = revenue[revenue["period_start"] == pd.Timestamp(last.period_start)].iloc[0]
+            st.caption(
+                t(
+                    "trends.revenue_caption",
+                    grain=grain_name,
+                    period=last_label,
+                    lost=format_money(last_revenue["revenue_lost"]),
+                    base=format_money(last_revenue["revenue_base"]),
+                    rate=format_percent(last_revenue["revenue_churn_rate"]),
+                )
+            )
 
 # Cohorts
-with cohort_tab:
-    cohort_grain = st.radio(
-        t("trends.cohort_grain"),
-        ("month", "quarter"),
-        format_func=lambda g: t(f"grain.{g}"),
-        index=1,
-        horizontal=True,
-        key="trends_cohort_grain",
-    )
-    cohorts = data.cohorts(str(cohort_grain))
-    st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
-    st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
+if cohort_tab.open:
+    with cohort_tab:
+        cohort_grain = st.radio(
+            t("trends.cohort_grain"),
+            ("month", "quarter"),
+            format_func=lambda g: t(f"grain.{g}"),
+            index=1,
+            horizontal=True,
+            key="trends_cohort_grain",
+        )
+        cohorts = data.cohorts(str(cohort_grain))
+        st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
+        st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
 
-with survival_tab:
-    split = st.selectbox(
-        t("trends.survival_split"),
-        SURVIVAL_SPLITS,
-        format_func=lambda d: t(f"dimension.{d}"),
-        key="trends_survival_split",
-    )
-    survival = data.survival(str(split))
-    labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
-    st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
-    st.caption(t("trends.survival_caption"))
+if survival_tab.open:
+    with survival_tab:
+        split = st.selectbox(
+            t("trends.survival_split"),
+            SURVIVAL_SPLITS,
+            format_func=lambda d: t(f"dimension.{d}"),
+            key="trends_survival_split",
+        )
+        survival = data.survival(str(split))
+        labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
+        st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
+        st.caption(t("trends.survival_caption"))
 
 # Sensitivity to W
-with sensitivity_tab:
-    with st.spinner(t("trends.sensitivity_working"), show_time=True):
-        sensitivity = data.sensitivity
-    if not sensitivity.empty:
-        st.plotly_chart(
-            window_sensitivity(
-                sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)
-            ),
-            config=chart_config,
-        )
-        suggestion = data.window_suggestion
-        current_share = sensitivity.loc[sensitivity["window_days"] == settings.window_days, "share_within"].iloc[0]
-        st.caption(
-            t(
-                "trends.sensitivity_caption",
-                suggested=suggestion.days,
-                p95=suggestion.p95_gap_days or 0,
-                window=settings.window_days,
-                share=format_percent(current_share),
+if sensitivity_tab.open:
+    with sensitivity_tab:
+        with st.spinner(t("trends.sensitivity_working"), show_time=True):
+            sensitivity = data.sensitivity
+        if not sensitivity.empty:
+            st.plotly_chart(
+                window_sensitivity(
+                    sensitivity, settings.window_days, t("trends.sensitivity_chart_title", period=last_label)
+                ),
+                config=chart_config,
             )
-        )
+            suggestion = data.window_suggestion
+            current_share = sensitivity.loc[sensitivity["window_days"] == settings.window_days, "share_within"].iloc[0]
+            st.caption(
+                t(
+                    "trends.sensitivity_caption",
+                    suggested=suggestion.days,
+                    p95=suggestion.p95_gap_days or 0,
+                    window=settings.window_days,
+                    share=format_percent(current_share),
+                )
+            )
 
 # Segments compared
-with segment_tab:
-    dimension = st.selectbox(
-        t("trends.segments_dimension"),
-        SEGMENT_DIMENSIONS,
-        format_func=lambda d: t(f"dimension.{d}"),
-        key="trends_segment_dimension",
-    )
-    segments = data.segments(str(dimension))
-    assert segments is not None
-    by_segment, churned = segments.periods, segments.churned_customers
-    title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
-    st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
-    ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("trends.col_segment"): [segment_name(s) for s in ranking["segment"]],
-                t("tiers.col_last_rate", period=last_label): ranking["last_churn_rate"] * 100,
-                t("tiers.col_last_detail", period=last_label): [
-                    f"{format_int(lost)} ÷ {format_int(base)}"
-                    for lost, base in zip(ranking["last_churned"], ranking["last_at_start"], strict=True)
-                ],
-                t("tiers.col_lost_total"): ranking["churned_total"],
-                t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in ranking["segment"]],
-                money_label(t("tiers.col_revenue_lost")): whole(ranking["revenue_lost"]),
-            }
-        ),
-        hide_index=True,
-        column_config={
-            t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
-            t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
-            t("tiers.col_churned_customers"): st.column_config.NumberColumn(format="localized"),
-            money_label(t("tiers.col_revenue_lost")): st.column_config.NumberColumn(format="localized"),
-        },
-    )
-    st.caption(t("trends.segments_caption", grain=grain_name, period=last_label))
+if segment_tab.open:
+    with segment_tab:
+        dimension = st.selectbox(
+            t("trends.segments_dimension"),
+            SEGMENT_DIMENSIONS,
+            format_func=lambda d: t(f"dimension.{d}"),
+            key="trends_segment_dimension",
+        )
+        segments = data.segments(str(dimension))
+        assert segments is not None
+        by_segment, churned = segments.periods, segments.churned_customers
+        title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
+        st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
+        ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("trends.col_segment"): [segment_name(s) for s in ranking["segment"]],
+                    t("tiers.col_last_rate", period=last_label): ranking["last_churn_rate"] * 100,
+                    t("tiers.col_last_detail", period=last_label): [
+                        f"{format_int(lost)} ÷ {format_int(base)}"
+                        for lost, base in zip(ranking["last_churned"], ranking["last_at_start"], strict=True)
+                    ],
+                    t("tiers.col_lost_total"): ranking["churned_total"],
+                    t("tiers.col_churned_customers"): [int(churned.get(segment, 0)) for segment in ranking["segment"]],
+                    money_label(t("tiers.col_revenue_lost")): whole(ranking["revenue_lost"]),
+                }
+            ),
+            hide_index=True,
+            column_config={
+                t("tiers.col_last_rate", period=last_label): st.column_config.NumberColumn(format="%.1f%%"),
+                t("tiers.col_lost_total"): st.column_config.NumberColumn(format="localized"),
+                t("tiers.col_churned_customers"): st.column_config.NumberColumn(format="localized"),
+                money_label(t("tiers.col_revenue_lost")): st.column_config.NumberColumn(format="localized"),
+            },
+        )
+        st.caption(t("trends.segments_caption", grain=grain_name, period=last_label))

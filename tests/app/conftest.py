@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from churn.i18n import t
+
 APP = str(Path(__file__).resolve().parent / "entry.py")
 
 
@@ -38,3 +40,42 @@ def new_app(query_params: dict[str, str] | None = None) -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
+
+
+# The pages whose tabs run their content only while open (churn.ui.lazy_tabs): the tabs' key and
+# the catalog keys of their labels, in order.
+LAZY_TABS = {
+    "pages/trends.py": (
+        "trends_tab",
+        (
+            "trends.tab_table",
+            "trends.tab_flows",
+            "trends.tab_cohorts",
+            "trends.tab_survival",
+            "trends.tab_window",
+            "trends.tab_segments",
+        ),
+    ),
+    "pages/causes.py": (
+        "causes_tab",
+        ("causes.tab_trend", "causes.tab_segments", "causes.accumulation_title", "causes.mapping_title"),
+    ),
+    "pages/tiers.py": ("tiers_tab", ("tiers.tab_table", "tiers.concentration", "tiers.churn_title", "tiers.migration")),
+}
+
+
+def open_tab(at: AppTest, page: str, label_key: str) -> AppTest:
+    """Open the tab of ``page`` labelled by catalog key ``label_key`` (as a click on it does)."""
+    key, _ = LAZY_TABS[page]
+    at.session_state[key] = t(label_key)
+    return at.run()
+
+
+def every_tab(at: AppTest, page: str) -> Iterator[str]:
+    """Open each tab of ``page`` in turn (the page itself once if it has none); yield its label key."""
+    if page not in LAZY_TABS:
+        yield ""
+        return
+    for label_key in LAZY_TABS[page][1]:
+        open_tab(at, page, label_key)
+        yield label_key

@@ -6,7 +6,7 @@ from datetime import date
 
 from churn.i18n import format_percent
 from churn.workspace import Workspace
-from tests.app.conftest import new_app
+from tests.app.conftest import every_tab, new_app, open_tab
 from tests.conftest import NO_FILTERS
 
 
@@ -35,7 +35,16 @@ def test_causes_page_renders_every_class() -> None:
     expected = demo_breakdown()
     total = sum(expected.values())
     assert at.metric[1].value == format_percent(expected["competitor"] / total)
-    assert len(at.get("plotly_chart")) == 5
+    # Breakdown and reasons above the tabs, then each tab's: trend by count and share, the heatmap;
+    # the rival effect and the mapping are tables.
+    charts = {tab: len(at.get("plotly_chart")) - 2 for tab in every_tab(at, "pages/causes.py")}
+    assert not at.exception
+    assert charts == {
+        "causes.tab_trend": 2,
+        "causes.tab_segments": 1,
+        "causes.accumulation_title": 0,
+        "causes.mapping_title": 0,
+    }
 
 
 def test_uploaded_mapping_changes_the_breakdown() -> None:
@@ -44,6 +53,7 @@ def test_uploaded_mapping_changes_the_breakdown() -> None:
     after = demo_breakdown({("Price too high", ""): "forced"})
     moved = before["dissatisfaction"] - after["dissatisfaction"]
     assert moved > 0 and after["forced"] == before["forced"] + moved
+    open_tab(at, "pages/causes.py", "causes.mapping_title")
     at.file_uploader[0].upload("mapping.csv", b"reason,category,cause\nPrice too high,,forced\n", "text/csv").run()
     assert not at.exception
     total = sum(before.values())
@@ -53,6 +63,6 @@ def test_uploaded_mapping_changes_the_breakdown() -> None:
 
 
 def test_bad_mapping_file_is_explained() -> None:
-    at = open_causes()
+    at = open_tab(open_causes(), "pages/causes.py", "causes.mapping_title")
     at.file_uploader[0].upload("mapping.csv", b"reason,cause\nPrice too high,angry\n", "text/csv").run()
     assert "Unknown causes" in at.error[0].value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import metrics, new_app
+from tests.app.conftest import metrics, new_app, open_tab
 
 ORDERS_GBK = (
     "客户编号,订单日期,实付金额,地区\n"
@@ -235,6 +235,7 @@ def test_a_nine_day_export_shows_what_it_can_and_says_what_is_missing() -> None:
     at.switch_page("pages/tiers.py").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) >= 1  # the pyramid needs no history
+    open_tab(at, "pages/tiers.py", "tiers.churn_title")
     assert any("Load a longer history" in info.value for info in at.info)
     at.switch_page("pages/lifetime-value.py").run()
     assert not at.exception

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from churn.whatif import Levers
-from tests.app.conftest import new_app
+from tests.app.conftest import every_tab, new_app
 from tests.data.make_hostile_corpus import write_corpus
 
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
@@ -39,7 +39,8 @@ def upload(at, name: str, content: bytes, table: str = "orders", version: int = 
 def every_page_renders(at) -> None:
     for path in PAGE_FILES.values():
         at.switch_page(path).run()
-        assert not at.exception, (path, [e.value for e in at.exception])
+        for tab in every_tab(at, path):
+            assert not at.exception, (path, tab, [e.value for e in at.exception])
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from churn.settings import Settings
 from churn.sources import prepare_file
 from churn.tiers import TierRule
 from churn.workspace import Workspace
-from tests.app.conftest import new_app
+from tests.app.conftest import new_app, open_tab
 
 VIEWS = {
     "all": {},
@@ -82,16 +82,19 @@ def page_totals(at) -> dict[str, tuple[int, ...]]:
     found["causes: customers churned by cause"] = (sum(by_cause),)
     at.switch_page("pages/tiers.py").run()
     assert not at.exception
+    lost_now = int(table_with(at, "Lost now")["Lost now"].sum())
+    open_tab(at, "pages/tiers.py", "tiers.churn_title")
     churn_by_tier = table_with(at, "Customers churned")
     found["tiers"] = (
         int(churn_by_tier["Churn events"].sum()),
         int(churn_by_tier["Customers churned"].sum()),
-        int(table_with(at, "Lost now")["Lost now"].sum()),
+        lost_now,
     )
     at.switch_page("pages/trends.py").run()
     assert not at.exception
-    by_segment = table_with(at, "Customers churned")
     found["trends: periods"] = (int(table_with(at, "Churned of those at start")["Churn events"].sum()),)
+    open_tab(at, "pages/trends.py", "trends.tab_segments")
+    by_segment = table_with(at, "Customers churned")
     found["trends: segments"] = (int(by_segment["Churn events"].sum()), int(by_segment["Customers churned"].sum()))
     return found
 

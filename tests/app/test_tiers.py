@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from churn.i18n import set_language
-from tests.app.conftest import new_app
+from tests.app.conftest import every_tab, new_app
 
 
 def tier_counts(at) -> dict[str, int]:
@@ -23,7 +23,10 @@ def test_default_pyramid_of_the_demo() -> None:
     # 4,991 customers bought (9 of the 5,000 only returned goods): ceil(49.91) = 50 platinum,
     # ceil(249.55) - 50 = 200 gold, ceil(998.2) - 250 = 749 iron, 4,991 - 999 = 3,992 lead.
     assert tier_counts(at) == {"Platinum": 50, "Gold": 200, "Iron": 749, "Lead": 3992}
-    assert len(at.get("plotly_chart")) == 5  # pyramid, revenue curve, whale curve, churn by tier, Sankey
+    # The pyramid above the tabs, then each tab's: revenue and whale curves, churn by tier, Sankey.
+    charts = {tab: len(at.get("plotly_chart")) - 1 for tab in every_tab(at, "pages/tiers.py")}
+    assert not at.exception
+    assert charts == {"tiers.tab_table": 0, "tiers.concentration": 2, "tiers.churn_title": 1, "tiers.migration": 1}
 
 
 def test_changing_cut_points_changes_the_tier_counts() -> None:

@@ -8,7 +8,7 @@ from churn.i18n import format_percent
 from churn.settings import Settings
 from churn.workspace import Workspace
 from tests import reference
-from tests.app.conftest import new_app
+from tests.app.conftest import every_tab, new_app
 
 
 def open_trends(query_params: dict[str, str] | None = None):
@@ -24,10 +24,20 @@ def period_table(at):
 
 def test_trends_page_renders_every_chart() -> None:
     at = open_trends()
-    # rates, flow, revenue churn, cohorts, survival, sensitivity, segments
-    assert len(at.get("plotly_chart")) == 7
     table = period_table(at)
     assert list(table.columns)[:3] == ["Period", "At start", "New"]
+    # The rates above the tabs, then the charts of each tab: none in the table's, flow and revenue
+    # churn, cohorts, survival, sensitivity to W, segments.
+    charts = {tab: len(at.get("plotly_chart")) - 1 for tab in every_tab(at, "pages/trends.py")}
+    assert not at.exception
+    assert charts == {
+        "trends.tab_table": 0,
+        "trends.tab_flows": 2,
+        "trends.tab_cohorts": 1,
+        "trends.tab_survival": 1,
+        "trends.tab_window": 1,
+        "trends.tab_segments": 1,
+    }
 
 
 def test_window_change_changes_the_table_to_the_reference() -> None:

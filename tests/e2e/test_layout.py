@@ -28,11 +28,33 @@ def test_nothing_is_cut_or_overprinted(browser: Browser, app_url: str, path: str
         problems = {"cut": cut_texts(page), "overprinted": overlapping_ticks(page)}
         tabs = page.locator('[data-testid="stMain"] [data-testid="stTab"]')
         for index in range(tabs.count()):
-            tabs.nth(index).click()
+            tabs.nth(index).click()  # a lazy tab reruns the page to draw its content
+            page.wait_for_timeout(300)
+            wait_until_rendered(page, 0)
             page.wait_for_timeout(400)
             problems["cut"] += cut_texts(page)
             problems["overprinted"] += overlapping_ticks(page)
         screenshot(page, f"layout-{path}-{lang}-{width}x{height}")
         assert problems == {"cut": [], "overprinted": []}
+    finally:
+        context.close()
+
+
+def test_on_a_projector_the_sidebar_is_narrow_and_folds_away(browser: Browser, app_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/overview?lang=zh")
+        wait_until_rendered(page, 1)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        content = page.locator('[data-testid="stMainBlockContainer"]')
+        assert (sidebar.bounding_box() or {"width": 0})["width"] <= 241
+        sidebar.hover()
+        page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+        page.wait_for_timeout(1000)
+        # Folded, the page takes the whole width: its content starts near the left edge.
+        assert (content.bounding_box() or {"x": 999})["x"] < 60
+        assert cut_texts(page) == [] and overlapping_ticks(page) == []
+        screenshot(page, "layout-overview-zh-1024x768-sidebar-folded")
     finally:
         context.close()
