@@ -194,6 +194,12 @@ AVERAGED = {"month": 3, "quarter": 1, "year": 1}
 SMALL_BASE = 30
 
 
+def measured_periods(periods: pd.DataFrame) -> pd.DataFrame:
+    """The complete periods of a churn_by_period result that have a churn rate to read: past
+    warm-up, with customers at the start."""
+    return periods[periods["is_complete"] & ~periods["is_warm_up"] & (periods["customers_at_start"] > 0)]
+
+
 @dataclass(frozen=True)
 class ChurnTrend:
     """Churn now against a year before: the average churn rate of the last AVERAGED complete
@@ -207,7 +213,7 @@ class ChurnTrend:
     def of(periods: pd.DataFrame, grain: str) -> ChurnTrend | None:
         """The trend of a churn_by_period result (one segment); None without a year of
         measured periods before the last ones."""
-        measured = periods[periods["is_complete"] & ~periods["is_warm_up"] & (periods["customers_at_start"] > 0)]
+        measured = measured_periods(periods)
         rates = measured.set_index(pd.to_datetime(measured["period_start"]))["churn_rate"].astype(float)
         if rates.empty:
             return None
@@ -247,10 +253,10 @@ def tier_most_at_risk(periods: pd.DataFrame) -> tuple[str, PeriodFigures] | None
     """Of a churn_by_period result by tier, the last complete period of the tier with the highest
     churn rate among the tiers with at least SMALL_BASE customers at its start (a rate on fewer
     is too noisy to single a tier out), with the tier's name. None when no tier qualifies."""
-    complete = periods[periods["is_complete"] & ~periods["is_warm_up"]]
-    if complete.empty:
+    measured = measured_periods(periods)
+    if measured.empty:
         return None
-    last = complete[complete["period_start"] == complete["period_start"].max()]
+    last = measured[measured["period_start"] == measured["period_start"].max()]
     qualified = last[(last["customers_at_start"] >= SMALL_BASE) & (last["segment"] != "unranked")]
     if qualified.empty:
         return None

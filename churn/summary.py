@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from churn.i18n import current_language, format_int, format_money, format_percent, format_period, t
-from churn.metrics import AVERAGED, YEAR_BACK, ChurnTrend, PeriodFigures
+from churn.metrics import AVERAGED, YEAR_BACK, ChurnTrend, PeriodFigures, measured_periods
 
 
 def _join(parts: tuple[str, ...]) -> str:
@@ -70,8 +70,7 @@ def overview_reading(
 def trends_reading(periods: pd.DataFrame, trend: ChurnTrend | None, grain: str) -> str:
     """ "Over the last 12 months churn averaged 10.0% a month, from 8.6% to 11.7%; about the
     same as a year ago (10.1%)." (the last year of measured periods, or fewer if that is all)"""
-    measured = periods[periods["is_complete"] & ~periods["is_warm_up"] & (periods["customers_at_start"] > 0)]
-    last_year = measured.tail(YEAR_BACK[grain])
+    last_year = measured_periods(periods).tail(YEAR_BACK[grain])
     rates = last_year["churn_rate"].astype(float)
     sentence = t(
         "summary.trends",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -82,6 +83,11 @@ def dimension_name(dimension: str) -> str:
     """A filter dimension as shown: a built-in one translated, an extra one (a column of the
     user's file) by its own name."""
     return t(f"dimension.{dimension}") if dimension in FILTER_DIMENSIONS else dimension
+
+
+def dimension_selectbox(label: str, dimensions: tuple[str, ...], key: str) -> str:
+    """A choice of one of ``dimensions`` ("tier", "region", …, "all"), shown by its name."""
+    return str(st.selectbox(label, dimensions, format_func=lambda d: t(f"dimension.{d}"), key=key))
 
 
 def _use_suggested_window(days: int) -> None:
@@ -455,6 +461,12 @@ PAGES = (
 )
 
 
+@cache
+def page_style() -> str:
+    """The page's CSS (read once: it is set on every run)."""
+    return PAGE_STYLE.read_text()
+
+
 def _app_pages() -> list[StreamlitPage]:
     return [st.Page(_PAGES / f"{name}.py", title=t(title), url_path=name, icon=icon) for name, title, icon in PAGES]
 
@@ -471,7 +483,7 @@ def run_app() -> None:
     # The tab's icon is a file of the project: a ":material/…:" page icon makes the browser fetch
     # it from a font server on the internet.
     st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON), layout="wide")
-    st.html(f"<style>{PAGE_STYLE.read_text()}</style>")
+    st.html(f"<style>{page_style()}</style>")
     workspace = session_workspace()
     settings = sidebar_settings(workspace)
     # Again, in the language the sidebar has just set (the first call had the previous run's).

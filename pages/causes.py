@@ -17,6 +17,7 @@ from churn.page_data import Causes
 from churn.summary import causes_reading
 from churn.ui import (
     current_settings,
+    dimension_selectbox,
     explain_missing_churn,
     file_uploader,
     lazy_tabs,
@@ -114,12 +115,7 @@ if segment_tab.open:
     with segment_tab:
         left, right = st.columns(2)
         with left:
-            dimension = st.selectbox(
-                t("causes.heatmap_dimension"),
-                DIMENSIONS,
-                format_func=lambda d: t(f"dimension.{d}"),
-                key="causes_dimension",
-            )
+            dimension = dimension_selectbox(t("causes.heatmap_dimension"), DIMENSIONS, "causes_dimension")
         with right:
             measure = st.radio(
                 t("causes.heatmap_measure"),

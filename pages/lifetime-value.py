@@ -17,7 +17,7 @@ from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import LifetimeValue
 from churn.summary import ltv_reading
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, session_workspace, whole
+from churn.ui import current_settings, dimension_selectbox, explain_missing_churn, session_workspace, whole
 from churn.value import monthly_rate
 
 SPLITS = ("tier", "cohort", "region", "channel", "all")
@@ -34,7 +34,7 @@ money = st.column_config.NumberColumn(format="localized")
 def realised_value() -> None:
     """Revenue (and margin) of every order to date, by group: what customers have been worth."""
     st.subheader(t("ltv.historical"))
-    split = st.selectbox(t("ltv.split"), SPLITS, format_func=lambda d: t(f"dimension.{d}"), key="ltv_split")
+    split = dimension_selectbox(t("ltv.split"), SPLITS, "ltv_split")
     distribution = data.distribution(str(split))
     st.plotly_chart(
         value_boxes(distribution, t("ltv.box_title", dimension=t(f"dimension.{split}").lower()), tier_labels),

@@ -23,7 +23,15 @@ from churn.metrics import ChurnTrend, losses_by_segment
 from churn.page_data import Trends
 from churn.summary import trends_reading
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, lazy_tabs, session_workspace, show_query_error, whole
+from churn.ui import (
+    current_settings,
+    dimension_selectbox,
+    explain_missing_churn,
+    lazy_tabs,
+    session_workspace,
+    show_query_error,
+    whole,
+)
 
 SMALL_COHORT = 30
 SEGMENT_DIMENSIONS = ("tier", "region", "channel", "category", "segment")
@@ -148,12 +156,7 @@ if cohort_tab.open:
 
 if survival_tab.open:
     with survival_tab:
-        split = st.selectbox(
-            t("trends.survival_split"),
-            SURVIVAL_SPLITS,
-            format_func=lambda d: t(f"dimension.{d}"),
-            key="trends_survival_split",
-        )
+        split = dimension_selectbox(t("trends.survival_split"), SURVIVAL_SPLITS, "trends_survival_split")
         survival = data.survival(str(split))
         labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
         st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
@@ -186,12 +189,7 @@ if sensitivity_tab.open:
 # Segments compared
 if segment_tab.open:
     with segment_tab:
-        dimension = st.selectbox(
-            t("trends.segments_dimension"),
-            SEGMENT_DIMENSIONS,
-            format_func=lambda d: t(f"dimension.{d}"),
-            key="trends_segment_dimension",
-        )
+        dimension = dimension_selectbox(t("trends.segments_dimension"), SEGMENT_DIMENSIONS, "trends_segment_dimension")
         segments = data.segments(str(dimension))
         assert segments is not None
         by_segment, churned = segments.periods, segments.churned_customers
