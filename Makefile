@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# This machine only; ADDRESS=0.0.0.0 serves the team's network (README, "Deployment").
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint unit app e2e bench demo-data clean
 
@@ -23,8 +25,8 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 ## Start the dashboard on the demo dataset at http://localhost:$(PORT)
 run: $(VENV)/.runtime
-	@echo "Starting the dashboard: open http://localhost:$(PORT) in a browser (Ctrl+C stops it)."
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	@echo "Starting the dashboard on $(ADDRESS): open http://localhost:$(PORT) in a browser (Ctrl+C stops it)."
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 ## Lint, then every test: unit, AppTest and browser (Playwright + Debian's chromium)
 test: lint

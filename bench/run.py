@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import types
 from collections.abc import Callable
@@ -45,6 +47,7 @@ from churn.clv import fit_bgnbd, fit_gamma_gamma, predict  # noqa: E402
 from churn.db import open_connection  # noqa: E402
 from churn.ingest import create_canonical_tables, load_file  # noqa: E402
 from churn.page_data import PAGES, PageData, WhatIf  # noqa: E402
+from churn.saved import MB, WorkspaceStore  # noqa: E402
 from churn.settings import Settings  # noqa: E402
 from churn.sources import prepare_file  # noqa: E402
 from churn.whatif import Levers, compare  # noqa: E402
@@ -54,6 +57,8 @@ MARKER_START = "<!-- bench:start -->"
 MARKER_END = "<!-- bench:end -->"
 FIT_START = "<!-- bench-fit:start -->"
 FIT_END = "<!-- bench-fit:end -->"
+SAVED_START = "<!-- bench-saved:start -->"
+SAVED_END = "<!-- bench-saved:end -->"
 LARGE_START = "<!-- bench-large:start -->"
 LARGE_END = "<!-- bench-large:end -->"
 REGIONS = ("North", "South", "East", "West", "Central")
@@ -302,6 +307,61 @@ def tables(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def measure_saved(orders: Path, customers: Path) -> dict[str, float]:
+    """A saved workspace against importing the files again (one process): the CSV import with the
+    default view derived; saving it (churn.saved); opening it in a new workspace with the same
+    view derived; the size of the saved file."""
+    start = time.perf_counter()
+    workspace, settings, _, _ = load_workspace(orders, customers)
+    result = {"import_s": time.perf_counter() - start}
+    store = WorkspaceStore(Path(tempfile.mkdtemp(prefix="bench-saved-")), 100_000 * MB, 100_000 * MB)
+    try:
+        try:
+            saved = seconds_and(lambda: store.save(workspace, "bench", {}), result, "save_s")
+        finally:
+            # Opened as after a restart: the imported dataset no longer holds memory.
+            workspace.close()
+        result["saved_mb"] = saved.size_bytes / MB
+        opened = Workspace(open_connection([orders.parent]))
+        try:
+            start = time.perf_counter()
+            store.open(saved.token, opened)
+            opened.ensure_derived(settings)
+            result["open_s"] = time.perf_counter() - start
+        finally:
+            opened.close()
+    finally:
+        shutil.rmtree(store.root, ignore_errors=True)
+    return result
+
+
+def seconds_and(action: Callable[[], ResultT], result: dict[str, float], key: str) -> ResultT:
+    """``action()``, its seconds recorded in ``result[key]``."""
+    start = time.perf_counter()
+    value = action()
+    result[key] = time.perf_counter() - start
+    return value
+
+
+def saved_table(sizes: list[int], folder: Path) -> str:
+    """Reopening a saved workspace against importing its files again, per size."""
+    lines = [
+        "| order lines | CSV (MB) | import + derived, CSV (s) | save (s) | saved file (MB) | open + derived (s) "
+        "| import ÷ open |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        files = generate(size, folder)
+        orders, customers = files["orders.csv"], files["customers.csv"]
+        result = in_process(measure_saved, orders, customers)
+        csv_mb = (orders.stat().st_size + customers.stat().st_size) / MB
+        lines.append(
+            f"| {size:,} | {csv_mb:,.0f} | {result['import_s']:.1f} | {result['save_s']:.1f} "
+            f"| {result['saved_mb']:,.0f} | {result['open_s']:.1f} | {ratio(result['import_s'], result['open_s'])} |"
+        )
+    return "\n".join(lines)
+
+
 def fit_table(sizes: list[int], repeat: int) -> str:
     """Time of the BG/NBD and Gamma-Gamma fits on customers simulated from the models, with
     times in whole days as in real data."""
@@ -342,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--large", type=int, nargs="*", default=[], help="order lines for a Parquet-only import check (e.g. 30000000)"
     )
+    parser.add_argument(
+        "--saved", type=int, nargs="*", default=[], help="order lines for the saved-workspace check (e.g. 1000000)"
+    )
     parser.add_argument("--data", type=Path, default=DATA, help="folder for the generated files (kept)")
     parser.add_argument("--write", action="store_true", help="write the tables into docs/benchmarks.md")
     parser.add_argument(
@@ -354,6 +417,11 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         if args.write:
             write_docs(text)
+    if args.saved:
+        saved = saved_table(args.saved, args.data)
+        print(saved)
+        if args.write:
+            write_docs(saved, SAVED_START, SAVED_END)
     if args.large:
         large = large_table(args.large, args.data)
         print(large)

@@ -1,11 +1,10 @@
-"""Command line: ``python -m churn report [FILE…] --format json [options]``."""
+"""Command line: ``python -m churn report [FILE…] --format json|html [options]``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pandas as pd
 
 from churn.causes import read_overrides
 from churn.currency import CURRENCIES, normalise_code
-from churn.db import QueryError, open_connection
+from churn.db import QueryError, open_connection, remove_leftover_scratch, scratch_dir
 from churn.i18n import import_problem_text
 from churn.ingest import (
     CUSTOMER_COLUMNS,
@@ -26,6 +25,7 @@ from churn.ingest import (
     inspect_file,
 )
 from churn.report import build_report, strict_json
+from churn.report_html import html_report
 from churn.settings import GRAINS, LANGUAGES, Settings
 from churn.sources import prepare_file
 from churn.tiers import BASES, VALUE_WINDOWS, TierRule, TierRuleError
@@ -56,7 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--exclude-returns", action="store_true", help="leave out returns and cancellations (default: negative revenue)"
     )
-    report.add_argument("--format", choices=["json"], default="json", help="output format (default json)")
+    report.add_argument(
+        "--format",
+        choices=["json", "html"],
+        default="json",
+        help="output format: json (default), or html: one self-contained page to send or print",
+    )
+    report.add_argument("--link", help="with --format html: the view's address in the dashboard, linked from the top")
     report.add_argument("--as-of", type=date.fromisoformat, help="as-of date YYYY-MM-DD (default: last order date)")
     report.add_argument("--window", type=int, help="inactivity window W in days (default: suggested from the data)")
     report.add_argument("--grain", choices=GRAINS, default="month", help="period length (default month)")
@@ -108,7 +114,8 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     chosen = parse_map(args.map)
     paths = [(f.resolve(), "orders") for f in args.files] + [(f.resolve(), "customers") for f in args.customers]
     # Converted copies (other encodings, Excel sheets) go to a folder removed with the workspace.
-    folder = Path(tempfile.mkdtemp(prefix="churn-report-"))
+    remove_leftover_scratch()
+    folder = scratch_dir("report")
     workspace = Workspace(open_connection(sorted({path.parent for path, _ in paths} | {folder})), folder)
     try:
         create_canonical_tables(workspace.con)
@@ -186,7 +193,21 @@ def main(argv: list[str] | None = None) -> int:
         scenario = read_scenario(args.scenario) if args.scenario else None
         if args.holdout_weeks is not None and args.holdout_weeks < 1:
             raise ValueError("--holdout-weeks must be 1 or more.")
-        report = build_report(workspace, settings, scenario, args.holdout_weeks)
+        if args.format == "html":
+            # The HTML report shows the pages at their defaults; these options have no place in it.
+            unused = [
+                name
+                for name, given in (("--scenario", args.scenario), ("--holdout-weeks", args.holdout_weeks))
+                if given
+            ]
+            if unused:
+                raise ValueError(f"{' and '.join(unused)}: only with --format json.")
+            output = html_report(workspace, settings, args.link)
+        else:
+            if args.link:
+                raise ValueError("--link: only with --format html.")
+            report = strict_json(build_report(workspace, settings, scenario, args.holdout_weeks))
+            output = json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     except ImportProblem as problem:
         print(f"error: {import_problem_text(problem)}", file=sys.stderr)
         return 2
@@ -196,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if workspace is not None:
             workspace.close()
-    json.dump(strict_json(report), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(output)
     return 0
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from churn.export import from_spreadsheet_text
+
 CAUSES = ("dissatisfaction", "competitor", "forced", "other", "unknown")
 SPECIFIC_CAUSES = ("dissatisfaction", "competitor", "forced")
 RULES_FILE = Path(__file__).with_name("reason_rules.csv")
@@ -249,8 +251,10 @@ def read_overrides(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
             f"Unknown causes in the mapping file: {', '.join(map(str, bad))}. Use one of: {', '.join(CAUSES)}."
         )
     categories = frame["category"] if "category" in frame.columns else [""] * len(frame)
+    # The file may be the page's own download: reasons that began like a formula got an apostrophe.
     return {
-        (str(r), str(c)): str(cause) for r, c, cause in zip(frame["reason"], categories, frame["cause"], strict=True)
+        (from_spreadsheet_text(str(r)), from_spreadsheet_text(str(c))): str(cause)
+        for r, c, cause in zip(frame["reason"], categories, frame["cause"], strict=True)
     }
 
 

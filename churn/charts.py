@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -80,6 +81,13 @@ def wrap_title(text: str, columns: int = TITLE_COLUMNS) -> list[str]:
     return _fill(words, even)
 
 
+def chart_text(text: object) -> str:
+    """A text from the data (a reason, a segment, a column's name, a scenario's name) as a chart
+    label: Plotly draws labels, titles and hovers as a subset of HTML (links, bold, line breaks),
+    so <, > and & are written as entities, which it shows as the characters they are."""
+    return html.escape(str(text), quote=False)
+
+
 def style(figure: go.Figure, title: str, height: int = 360, subtitle: str | None = None) -> go.Figure:
     """Apply the house style (the "churn" template), the title wrapped to fit a half-width chart
     on a projector, and an optional subtitle (a note on how to read the chart)."""
@@ -90,8 +98,8 @@ def style(figure: go.Figure, title: str, height: int = 360, subtitle: str | None
         template=TEMPLATE,
         # automargin: the plot area starts below the title, however many lines it has.
         title={
-            "text": "<br>".join(lines),
-            "subtitle": {"text": "<br>".join(notes)},
+            "text": "<br>".join(map(chart_text, lines)),
+            "subtitle": {"text": "<br>".join(map(chart_text, notes))},
             "automargin": True,
             "yref": "paper",
             "y": 1,
@@ -248,7 +256,7 @@ def churn_rate_by_segment(periods: pd.DataFrame, grain: str, title: str, colours
     for segment in segments:
         rows = data[data["segment"].astype(str) == segment]
         labels = [format_period(pd.Timestamp(start).date(), grain) for start in rows["period_start"]]
-        name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else segment
+        name = t(f"tier.{segment}") if f"tier.{segment}" in TIER_NAMES else chart_text(segment)
         hover = [f"{name}<br>{text}" for text in churn_hover(rows, labels)]
         small = rows["customers_at_start"] < SMALL_BASE
         figure.add_trace(
@@ -363,7 +371,7 @@ def cause_reasons(reasons: pd.DataFrame) -> go.Figure:
             if reason is None or (isinstance(reason, float) and pd.isna(reason)):
                 labels.append(t("causes.no_reason") if cause == "unknown" else t("causes.other_reasons"))
             else:
-                labels.append(str(reason))
+                labels.append(chart_text(reason))
             parents.append(cause)
             values.append(int(customers))
             colours.append(CAUSE_COLOURS[cause])
@@ -418,7 +426,7 @@ def cause_heatmap(table: pd.DataFrame, measure: str, title: str, segment_label: 
     figure = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),
-            x=[segment_label.get(s, s) for s in segments],
+            x=[chart_text(segment_label.get(s, s)) for s in segments],
             y=[t(f"cause.{c}") for c in causes],
             text=text,
             texttemplate="%{text}",
@@ -611,7 +619,7 @@ def survival_curves(survival: pd.DataFrame, segment_label: dict[str, str], colou
     figure = go.Figure()
     for segment in in_tier_order([str(segment) for segment in dict.fromkeys(survival["segment"])]):
         rows = survival[survival["segment"].astype(str) == segment]
-        name = segment_label.get(segment, segment)
+        name = chart_text(segment_label.get(segment, segment))
         months = [0, *(rows["months"] + 1)]
         shares = [1.0, *rows["survival"]]
         hover = [
@@ -724,7 +732,7 @@ def scenario_comparison(table: pd.DataFrame, title: str) -> go.Figure:
     colours = [PRIMARY if value < 0 else SECONDARY for value in table["net_gain"]]
     figure = go.Figure(
         go.Bar(
-            x=table["scenario"],
+            x=[chart_text(name) for name in table["scenario"]],
             y=table["net_gain"],
             marker_color=colours,
             text=[format_money(v) for v in table["net_gain"]],
@@ -744,7 +752,7 @@ def value_boxes(distribution: pd.DataFrame, title: str, labels: dict[str, str]) 
     order = in_tier_order([str(segment) for segment in distribution["segment"]])
     ordered = distribution.assign(rank=distribution["segment"].astype(str).map(order.index)).sort_values("rank")
     for row in ordered.itertuples():
-        name = labels.get(str(row.segment), str(row.segment))
+        name = chart_text(labels.get(str(row.segment), str(row.segment)))
         colour = TIER_COLOURS.get(str(row.segment), SECONDARY)
         figure.add_trace(
             go.Box(

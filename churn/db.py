@@ -2,13 +2,19 @@
 
 Every browser session, the report command and the tests get their own connection from
 ``open_connection``: an in-memory database with external access limited to the folders it
-is given, no extension auto-install, bounded memory and threads, and its configuration
-locked so that no query can loosen it.
+is given, no extension auto-install, bounded memory, threads and spill space, and its
+configuration locked so that no query can loosen it.
+
+Scratch files (a session's uploads, a connection's spill) live in one folder per process,
+``<temp>/churn-<pid>``; ``remove_leftover_scratch`` deletes those of processes that are gone (a
+server killed mid-upload), when a server or the command line starts.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import tempfile
 import uuid
 from functools import cache
@@ -25,6 +31,10 @@ DATA_DIR = PROJECT_ROOT / "data"
 # Enough for the tables of 10M order lines (~2 GB) without spilling; beyond, DuckDB spills to disk.
 DEFAULT_MEMORY_LIMIT = "3GB"
 DEFAULT_THREADS = 2
+
+# What one connection may spill to disk; DuckDB's own default is 90% of the free space.
+DEFAULT_SPILL_LIMIT = "20GB"
+SCRATCH_PREFIX = "churn-"
 
 CONNECTION_MACROS = ("parse_values", "period_list")
 
@@ -44,6 +54,47 @@ class QueryError(Exception):
     def __reduce__(self) -> tuple[type[QueryError], tuple[str, str]]:
         # Raised in a benchmark's worker process, it must cross back to the parent.
         return (QueryError, (self.message, self.hint))
+
+
+@cache
+def scratch_root() -> Path:
+    """This process's folder for scratch files, readable by its user only (made on first use)."""
+    root = Path(tempfile.gettempdir()) / f"{SCRATCH_PREFIX}{os.getpid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    return root
+
+
+def scratch_dir(kind: str) -> Path:
+    """A new folder of this process's scratch folder (``kind`` starts its name)."""
+    return Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=scratch_root()))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_leftover_scratch() -> list[Path]:
+    """Delete the scratch folders of processes that no longer run (uploads and spill files left
+    by a killed server); the folders removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX)
+        if folder.is_dir() and not folder.is_symlink() and pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def spill_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where ``con`` spills what does not fit in memory (None when it has no such folder)."""
+    row = con.execute("select current_setting('temp_directory')").fetchone()
+    return Path(str(row[0])) if row and row[0] else None
 
 
 def open_connection(
@@ -68,8 +119,9 @@ def open_connection(
             "memory_limit": memory_limit,
             "threads": threads,
             # Where DuckDB spills what does not fit in memory (a 30M-line file): a folder of
-            # this connection's own under the system's temp dir, not the working directory.
-            "temp_directory": str(Path(tempfile.gettempdir()) / f"churn-duckdb-{uuid.uuid4().hex}"),
+            # this connection's own in the process's scratch folder, not the working directory.
+            "temp_directory": str(scratch_root() / f"spill-{uuid.uuid4().hex}"),
+            "max_temp_directory_size": DEFAULT_SPILL_LIMIT,
         },
     )
     allowed = [str(Path(d).resolve()) + "/" for d in dirs]
@@ -78,6 +130,25 @@ def open_connection(
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set enable_progress_bar = false")  # nothing written to the server's terminal
+    con.execute("set lock_configuration = true")
+    return con
+
+
+def open_database_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file of a saved workspace (churn.saved): only the program's own
+    statements run on it, it reads no other file, and its configuration is locked."""
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={
+            "python_enable_replacements": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "memory_limit": DEFAULT_MEMORY_LIMIT,
+            "threads": DEFAULT_THREADS,
+        },
+    )
+    con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con
 

@@ -225,17 +225,21 @@ def t(key: str, **values: object) -> str:
         return english.format(**values) if english is not None else key
 
 
-def import_problem_text(problem: ImportProblem) -> str:
+def import_problem_text(problem: ImportProblem, quote: Callable[[str], str] = str) -> str:
     """Why a file was not loaded, in the current language: the text ``import.<code>`` with its
-    values, roles by their names, lists joined and whole numbers formatted (page and CLI)."""
+    values, roles by their names, lists joined and whole numbers formatted (page and CLI). The
+    texts from the file (its name, headers, examples) go through ``quote``: a page passes
+    churn.ui.markdown_text, so that they show as text, not Markdown."""
     values: dict[str, object] = {}
     for name, value in problem.params.items():
         if name == "roles" and isinstance(value, list | tuple):
             values[name] = ", ".join(t(f"role.{role}") for role in value)
         elif isinstance(value, list | tuple):
-            values[name] = ", ".join(str(item) for item in value)
+            values[name] = ", ".join(quote(str(item)) for item in value)
         elif isinstance(value, int) and not isinstance(value, bool):
             values[name] = format_int(value)
+        elif isinstance(value, str):
+            values[name] = quote(value)
         else:
             values[name] = value
     return t(f"import.{problem.code}", **values)

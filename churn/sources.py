@@ -94,6 +94,7 @@ IMPORT_PROBLEMS = (
     "file_not_found",
     "map_unused",
     "no_valid_rows",
+    "session_disk",
 )
 
 
@@ -466,18 +467,26 @@ def prepare_upload(
     return prepared
 
 
+def _inside_data_dir(path: Path) -> bool:
+    """Whether ``path``, links followed, is a file inside the server's ``data/`` folder: a link
+    that points outside it (to /etc/passwd, to another user's files) is not offered or read."""
+    return path.is_file() and path.resolve().is_relative_to(DATA_DIR.resolve())
+
+
 def server_files() -> list[str]:
     """Files in the server's ``data/`` folder that can be picked instead of uploaded (too big to
-    upload, say): regular files only, not hidden, not the folder's own scripts and notes."""
+    upload, say): regular files inside the folder only (a link out of it is left out), not
+    hidden, not the folder's own scripts and notes."""
     return sorted(
         path.name
         for path in DATA_DIR.iterdir()
-        if path.is_file() and not path.name.startswith(".") and path.suffix not in (".py", ".md")
+        if _inside_data_dir(path) and not path.name.startswith(".") and path.suffix not in (".py", ".md")
     )
 
 
 def prepare_server_file(name: str, folder: Path | None, **options: str | bool | None) -> PreparedFile:
     """Prepare a file of the server's ``data/`` folder chosen by name from ``server_files``."""
-    if name not in server_files():
+    # Checked again when read: the folder may have changed since the list was drawn.
+    if name not in server_files() or not _inside_data_dir(DATA_DIR / name):
         raise ImportProblem("not_server_file", name=shown_name(name))
-    return prepare_file(DATA_DIR / name, name, folder, **options)  # type: ignore[arg-type]
+    return prepare_file((DATA_DIR / name).resolve(), name, folder, **options)  # type: ignore[arg-type]

@@ -1,13 +1,20 @@
 """The one-line reading at the top of each page: what its figures say, in words, in the page's
 language. The findings are computed in churn.metrics (ChurnTrend, top_known_cause,
-tier_most_at_risk); this module only words them."""
+tier_most_at_risk); this module only words them. So are the sentences a page and the HTML
+report (churn/report_html.py) both show: why there is no churn rate yet, the three measures of
+loss, how far to trust the lifetime-value predictions."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
+from churn.clv import LifetimeModels
 from churn.i18n import current_language, format_int, format_money, format_percent, format_period, t
-from churn.metrics import AVERAGED, YEAR_BACK, ChurnTrend, PeriodFigures, measured_periods
+from churn.metrics import AVERAGED, YEAR_BACK, ChurnTrend, LossTotals, PeriodFigures, churn_coverage, measured_periods
+from churn.settings import Settings
+from churn.workspace import DatasetInfo
 
 
 def _join(parts: tuple[str, ...]) -> str:
@@ -131,3 +138,82 @@ def ltv_reading(values: pd.DataFrame, model_ok: bool, months: int, listed: int, 
             method=t("summary.ltv_model" if model_ok else "summary.ltv_formula"),
         )
     return _join((first, t("summary.ltv_warning", count=format_int(listed), value=format_money(at_risk))))
+
+
+def missing_churn(dataset: DatasetInfo, settings: Settings) -> str | None:
+    """Why the data cannot show a churn rate under these settings, in one sentence with what to do
+    about it; None when it can (``churn.metrics.churn_coverage``) or has no order dates at all."""
+    if dataset.first_date is None or dataset.last_date is None:
+        return None
+    shown = settings.loss_window(dataset.first_date)
+    coverage = churn_coverage(
+        dataset.first_date, dataset.last_date, settings.as_of, settings.window_days, settings.grain, shown
+    )
+    if coverage.status == "ok":
+        return None
+    values = {
+        "days": format_int(coverage.days_covered),
+        "first": dataset.first_date.isoformat(),
+        "last": min(dataset.last_date, settings.as_of).isoformat(),
+        "window": settings.window_days,
+        "grain": t(f"grain.{settings.grain}").lower(),
+        "needed": format_int(coverage.days_needed),
+        "as_of": settings.as_of.isoformat(),
+        "earliest": coverage.earliest_as_of.isoformat(),
+        "shown_from": shown[0].isoformat(),
+        "shown_to": (shown[1] - timedelta(days=1)).isoformat(),
+    }
+    message = t(f"coverage.{coverage.status}", **values)
+    if coverage.status == "too_short" and coverage.month_would_do:
+        message += " " + t("coverage.month_would_do")
+    return message
+
+
+def loss_summary(dataset: DatasetInfo, settings: Settings, totals: LossTotals) -> str:
+    """The three measures of loss of the view in one line (docs/metrics.md)."""
+    as_of = settings.as_of.isoformat()
+    if dataset.first_date is None:
+        return t("measure.summary_list", lost_now=format_int(totals.lost_now), as_of=as_of)
+    loss_from, loss_until = settings.loss_window(dataset.first_date)
+    return t(
+        "measure.summary",
+        loss_from=loss_from.isoformat(),
+        loss_to=(loss_until - timedelta(days=1)).isoformat(),
+        events=t("measure.events_count", count=format_int(totals.churn_events)),
+        churned=t("measure.churned_count", count=format_int(totals.churned_customers)),
+        lost_now=t("measure.lost_now_count", count=format_int(totals.lost_now)),
+        as_of=as_of,
+    )
+
+
+def ltv_trust(checked: LifetimeModels) -> str:
+    """How far to trust the lifetime-value predictions, in one sentence: the purchase model's
+    holdout check when it passed, or why there are no predictions."""
+    validation = checked.validation
+    if checked.status == "ok" and validation is not None:
+        error = validation.relative_error
+        if error is None or abs(error) < 0.005:
+            how = t("ltv.trust_close")
+        else:
+            how = t("ltv.trust_fewer" if error < 0 else "ltv.trust_more", share=format_percent(abs(error), 0))
+        return t(
+            "ltv.trust_ok",
+            calibration_end=validation.calibration_end.isoformat(),
+            weeks=validation.holdout_weeks,
+            predicted=format_int(validation.predicted_repeat_purchases),
+            actual=format_int(validation.actual_repeat_purchases),
+            how=how,
+        )
+    values: dict[str, object] = {
+        "span": format_int(checked.details.get("span_days")),
+        "needed": format_int(checked.details.get("needed_days")),
+        "repeat": format_int(int((checked.summary["frequency"] > 0).sum())),
+    }
+    if validation is not None:
+        values |= {
+            "calibration_end": validation.calibration_end.isoformat(),
+            "weeks": validation.holdout_weeks,
+            "predicted": format_int(validation.predicted_repeat_purchases),
+            "actual": format_int(validation.actual_repeat_purchases),
+        }
+    return t(f"ltv.status.{checked.status}", **values) + " " + t("ltv.no_predictions")

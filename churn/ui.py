@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
+import hmac
+import logging
+import os
+import re
+import time
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -14,10 +21,13 @@ from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from churn.currency import CURRENCIES, currency_name
-from churn.db import QueryError
+from churn.db import QueryError, remove_leftover_scratch
+from churn.export import csv_bytes
 from churn.i18n import LANGUAGE_NAMES, current_language, format_int, set_currency, set_language, t
-from churn.metrics import LossTotals, churn_coverage
+from churn.metrics import LossTotals
 from churn.page_data import default_settings, demo_snapshot
+from churn.report_html import html_report, report_file_name
+from churn.saved import SavedWorkspaceNotFound, workspace_store
 from churn.settings import (
     FILTER_DIMENSIONS,
     GRAINS,
@@ -27,7 +37,9 @@ from churn.settings import (
     as_of_bounds,
     settings_from_query_params,
 )
+from churn.summary import loss_summary, missing_churn
 from churn.tiers import BASES, TIERS, VALUE_WINDOWS, TierRule, TierRuleError
+from churn.whatif import saved_scenarios_token
 from churn.workspace import DatasetInfo, Workspace
 
 _STATE_PREFIX = "setting_"
@@ -35,6 +47,19 @@ _PAGES = Path(__file__).resolve().parent.parent / "pages"
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 PAGE_STYLE = Path(__file__).resolve().parent / "assets" / "app.css"
 _IN_APP = "running_in_app"
+# The token of the saved workspace this session has open (churn.saved), also in the URL.
+_OPENED = "saved_workspace_token"
+# The saved workspaces this session saved or opened, by name (name -> token): the Data page's
+# switcher offers them with the session's other datasets.
+_SAVED_HERE = "saved_workspaces_here"
+_NOT_FOUND = "saved_workspace_not_found"
+WORKSPACE_PARAM = "workspace"
+# The what-if page's saved scenarios (name -> Levers), kept with a saved workspace.
+SAVED_SCENARIOS = "whatif_scenarios"
+_SIGNED_IN = "signed_in"
+# A wrong password waits this long before the prompt returns: guessing stays slow.
+WRONG_PASSWORD_DELAY_SECONDS = 1.0
+logger = logging.getLogger(__name__)
 
 
 def _release(workspace: Workspace) -> None:
@@ -160,14 +185,14 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         if filter_key in st.session_state:
             st.session_state[filter_key] = [v for v in st.session_state[filter_key] if v in choices]
         filter_values = st.multiselect(
-            t("sidebar.filter_values", dimension=dimension_name(str(filter_dimension)).lower()),
+            t("sidebar.filter_values", dimension=markdown_text(dimension_name(str(filter_dimension)).lower())),
             choices,
             placeholder=t("sidebar.filter_placeholder"),
             help=t("sidebar.filter_help"),
             key=filter_key,
         )
         tier_rule = _tier_rule_controls(workspace.dataset is not None and workspace.dataset.has_costs)
-        name = t("dataset.demo") if dataset.name == "demo" else dataset.name
+        name = t("dataset.demo") if dataset.name == "demo" else markdown_text(dataset.name)
         if dataset.first_date is None:
             st.caption(t("sidebar.dataset_list", name=name, customers=format_int(dataset.customers)))
         else:
@@ -203,6 +228,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
     )
     _mirror_in_url(settings)
     st.session_state["settings"] = settings
+    report_download(workspace, settings)
     return settings
 
 
@@ -330,14 +356,146 @@ def current_settings() -> Settings:
     return settings
 
 
-def reset_settings() -> None:
-    """Forget the sidebar settings (after a dataset change), so that the next run takes the new
-    dataset's defaults (as-of date, suggested W, periods)."""
+def _forget_settings() -> None:
+    """Forget the sidebar settings of this session: the next run takes them from the URL, or the
+    dataset's defaults."""
     for key in [key for key in st.session_state if str(key).startswith(_STATE_PREFIX) or key == "settings"]:
         del st.session_state[key]
+
+
+def reset_settings() -> None:
+    """Forget the sidebar settings (after a dataset change), so that the next run takes the new
+    dataset's defaults (as-of date, suggested W, periods); the session no longer has a saved
+    workspace open."""
+    _forget_settings()
     for key in SETTING_KEYS:
         if key in st.query_params and key != "lang":
             del st.query_params[key]
+    forget_saved_workspace()
+
+
+def opened_workspace() -> str | None:
+    """The token of the saved workspace this session has open, if any."""
+    token: str | None = st.session_state.get(_OPENED)
+    return token
+
+
+def keep_saved_workspace(workspace: Workspace, token: str, name: str) -> None:
+    """Record that the session's dataset is the saved workspace ``name`` of ``token`` (the token
+    goes in the URL, the dataset takes the name)."""
+    workspace.rename_dataset(name)
+    st.session_state[_OPENED] = token
+    saved_here = saved_workspaces_here()
+    for old in [old for old, kept in saved_here.items() if kept == token]:
+        del saved_here[old]
+    saved_here[name] = token
+    st.query_params[WORKSPACE_PARAM] = token
+
+
+def saved_workspaces_here() -> dict[str, str]:
+    """The saved workspaces this session saved or opened: name -> token."""
+    saved_here: dict[str, str] = st.session_state.setdefault(_SAVED_HERE, {})
+    return saved_here
+
+
+def forget_saved_workspace(deleted: bool = False) -> None:
+    """The session's dataset is no longer a saved workspace: another was loaded, or (``deleted``)
+    the saved workspace was deleted and is no longer offered either."""
+    token = st.session_state.pop(_OPENED, None)
+    if deleted:
+        for name in [name for name, kept in saved_workspaces_here().items() if kept == token]:
+            del saved_workspaces_here()[name]
+    st.query_params.pop(WORKSPACE_PARAM, None)
+
+
+def token_from_link(text: str) -> str:
+    """The token in a pasted link (its ``workspace`` parameter), or the text itself."""
+    found = parse_qs(urlsplit(text.strip()).query).get(WORKSPACE_PARAM)
+    return found[0] if found else text.strip()
+
+
+def workspace_link(token: str, view: dict[str, str]) -> str:
+    """The private link of a saved workspace: the overview of this app with the token and the
+    view's settings (relative to the app's address in the browser, when Streamlit knows it)."""
+    query = urlencode({WORKSPACE_PARAM: token, **view})
+    address = st.context.url
+    base = address.rsplit("/", 1)[0] if address else ""
+    return f"{base}/overview?{query}"
+
+
+def current_view() -> dict[str, str]:
+    """The settings of this session's view and its saved what-if scenarios, as URL parameters."""
+    settings: Settings = st.session_state["settings"]
+    view = settings.to_query_params()
+    scenarios = st.session_state.get(SAVED_SCENARIOS)
+    if scenarios:
+        view["saved"] = saved_scenarios_token(scenarios)
+    elif "saved" in st.query_params:
+        view["saved"] = st.query_params["saved"]
+    return view
+
+
+def _open_linked_workspace(workspace: Workspace) -> None:
+    """Open the saved workspace the link names (``?workspace=TOKEN``) once per session, with the
+    view it was saved with where the link gives no setting; a token that finds nothing gets a
+    plain "not found" and the session keeps its dataset."""
+    token = st.query_params.get(WORKSPACE_PARAM)
+    opened = opened_workspace()
+    if token is None:
+        if opened is not None:  # a page change drops the parameter: the URL keeps naming it
+            st.query_params[WORKSPACE_PARAM] = opened
+        return
+    if token == opened:
+        return
+    try:
+        saved = workspace_store().open(token, workspace)
+    except SavedWorkspaceNotFound:
+        st.query_params.pop(WORKSPACE_PARAM, None)
+        if opened is not None:
+            st.query_params[WORKSPACE_PARAM] = opened
+        st.session_state[_NOT_FOUND] = True  # said on the page the link opens (run_app)
+        return
+    for key, value in saved.view.items():
+        if key not in st.query_params:
+            st.query_params[key] = value
+    _forget_settings()
+    if "saved" in st.query_params:  # the what-if page reads its scenarios from the link again
+        st.session_state.pop(SAVED_SCENARIOS, None)
+    st.session_state.pop("data_switch", None)
+    keep_saved_workspace(workspace, token, saved.name)
+
+
+def configured_password() -> str | None:
+    """The app's password: ``CHURN_PASSWORD`` in the environment, else ``password`` in
+    ``.streamlit/secrets.toml``; None (no password) when neither is set."""
+    password = os.environ.get("CHURN_PASSWORD")
+    if not password and st.secrets.load_if_toml_exists():
+        password = st.secrets.get("password")
+    return str(password) if password else None
+
+
+def _signed_in() -> bool:
+    """True when the session may see the app: no password is configured, or it was given."""
+    return configured_password() is None or bool(st.session_state.get(_SIGNED_IN))
+
+
+def _sign_in() -> None:
+    """The only page of a session not yet signed in: the password prompt."""
+    password = configured_password()
+    assert password is not None
+    # Before the sidebar exists, the link's language is the only one there is.
+    language = st.query_params.get("lang")
+    set_language(language if language in LANGUAGES else "en")
+    st.title(t("app.title"))
+    with st.form("sign_in"):
+        given = st.text_input(t("signin.password"), type="password")
+        submitted = st.form_submit_button(t("signin.submit"), type="primary")
+    if submitted:
+        if hmac.compare_digest(given.encode(), password.encode()):
+            st.session_state[_SIGNED_IN] = True
+            st.rerun()
+        time.sleep(WRONG_PASSWORD_DELAY_SECONDS)
+        st.error(t("signin.wrong"))
 
 
 def lazy_tabs(labels: list[str], key: str) -> Sequence[TabContainer]:
@@ -351,6 +509,16 @@ def whole(values: pd.Series) -> pd.Series:
     """Amounts or counts as whole numbers (nullable integers): 4,060 on screen and 4060 in a
     downloaded CSV, where a rounded float would be written 4060.0."""
     return values.round().astype("Int64")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\\[-`{-~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from the user or the data (a dataset's name) as literal text in Streamlit Markdown:
+    every ASCII punctuation mark backslash-escaped, so that it can make no link, image, emphasis
+    or HTML; line breaks as spaces."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
 
 
 def css_string(text: str) -> str:
@@ -391,53 +559,22 @@ def show_query_error(error: QueryError) -> None:
 
 def explain_missing_churn(workspace: Workspace, settings: Settings) -> bool:
     """When the data cannot show a churn rate under these settings, say why in one sentence with
-    what to do about it, and return True; False when it can (``churn.metrics.churn_coverage``)."""
-    dataset = workspace.dataset
-    if dataset is None or dataset.first_date is None or dataset.last_date is None:
+    what to do about it, and return True; False when it can (``churn.summary.missing_churn``)."""
+    message = missing_churn(workspace.dataset, settings) if workspace.dataset is not None else None
+    if message is None:
         return False
-    shown = settings.loss_window(dataset.first_date)
-    coverage = churn_coverage(
-        dataset.first_date, dataset.last_date, settings.as_of, settings.window_days, settings.grain, shown
-    )
-    if coverage.status == "ok":
-        return False
-    grain = t(f"grain.{settings.grain}").lower()
-    values = {
-        "days": format_int(coverage.days_covered),
-        "first": dataset.first_date.isoformat(),
-        "last": min(dataset.last_date, settings.as_of).isoformat(),
-        "window": settings.window_days,
-        "grain": grain,
-        "needed": format_int(coverage.days_needed),
-        "as_of": settings.as_of.isoformat(),
-        "earliest": coverage.earliest_as_of.isoformat(),
-        "shown_from": shown[0].isoformat(),
-        "shown_to": (shown[1] - timedelta(days=1)).isoformat(),
-    }
-    message = t(f"coverage.{coverage.status}", **values)
-    if coverage.status == "too_short" and coverage.month_would_do:
-        message += " " + t("coverage.month_would_do")
     st.info(message, icon=":material/hourglass_empty:")
     return True
 
 
 def show_loss_summary(dataset: DatasetInfo, settings: Settings, totals: LossTotals) -> None:
     """One line with the three measures of loss of the view (their definitions on hover)."""
-    as_of = settings.as_of.isoformat()
     if dataset.first_date is None:
-        st.caption(t("measure.summary_list", lost_now=format_int(totals.lost_now), as_of=as_of))
+        st.caption(loss_summary(dataset, settings, totals))
         return
-    loss_from, loss_until = settings.loss_window(dataset.first_date)
+    as_of = settings.as_of.isoformat()
     st.caption(
-        t(
-            "measure.summary",
-            loss_from=loss_from.isoformat(),
-            loss_to=(loss_until - timedelta(days=1)).isoformat(),
-            events=t("measure.events_count", count=format_int(totals.churn_events)),
-            churned=t("measure.churned_count", count=format_int(totals.churned_customers)),
-            lost_now=t("measure.lost_now_count", count=format_int(totals.lost_now)),
-            as_of=as_of,
-        ),
+        loss_summary(dataset, settings, totals),
         help=" ".join(
             [
                 t("measure.churn_events_help"),
@@ -476,6 +613,14 @@ def _root_page(run: Callable[[], None]) -> StreamlitPage:
     return st.Page(run, title=t("page.overview"), url_path="home", default=True, visibility="hidden")
 
 
+@cache
+def _start_of_process() -> None:
+    """Once per server process, before the first page: the scratch folders of a server that was
+    killed (uploads and spill files of its sessions) are deleted."""
+    for folder in remove_leftover_scratch():
+        logger.info("Removed scratch files left by an earlier server: %s", folder)
+
+
 def run_app() -> None:
     """The app: page setup, the shared sidebar with the settings, the derived tables for them,
     then st.navigation over the pages and the page of this URL. The root URL redirects to
@@ -483,8 +628,16 @@ def run_app() -> None:
     # The tab's icon is a file of the project: a ":material/…:" page icon makes the browser fetch
     # it from a font server on the internet.
     st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON), layout="wide")
+    _start_of_process()
     st.html(f"<style>{page_style()}</style>")
+    if not _signed_in():
+        # Nothing but the prompt, at every URL: no sidebar, no pages, no data.
+        # Every page's URL shows it (not "page not found"), and opens that page once signed in.
+        prompts = [st.Page(_sign_in, title=t("signin.title"), url_path=name) for name, _, _ in PAGES]
+        st.navigation([_root_page(_sign_in), *prompts], position="hidden").run()
+        return
     workspace = session_workspace()
+    _open_linked_workspace(workspace)
     settings = sidebar_settings(workspace)
     # Again, in the language the sidebar has just set (the first call had the previous run's).
     st.set_page_config(page_title=t("app.title"))
@@ -496,9 +649,104 @@ def run_app() -> None:
 
     # The default page is served at "/", which would leave no "/overview" URL; it only redirects.
     root = _root_page(open_overview)
+    page = st.navigation([root, *pages])
+    if st.session_state.get(_NOT_FOUND):
+        st.error(t("saved.not_found"), icon=":material/link_off:")
+        if page.url_path != root.url_path:  # said on a page, not on the root's redirect
+            del st.session_state[_NOT_FOUND]
     # Marks the page's run as one inside the app (see current_settings), also when it stops early.
     st.session_state[_IN_APP] = True
     try:
-        st.navigation([root, *pages]).run()
+        page.run()
     finally:
         st.session_state[_IN_APP] = False
+
+
+def _view_link(settings: Settings) -> str | None:
+    """This page's address in the browser with the view's settings (None when Streamlit does not
+    know the address, as in tests)."""
+    address = st.context.url
+    return f"{address}?{urlencode(settings.to_query_params())}" if address else None
+
+
+def report_download(workspace: Workspace, settings: Settings) -> None:
+    """The sidebar's download of the HTML report of this view (churn.report_html), on every page.
+
+    The report takes a second or more, so it is built only when the button is clicked: Streamlit
+    then runs the callable on a thread of its own, without rerunning the page. There it holds the
+    workspace (``Workspace.remember`` runs it under the workspace's lock, and keeps the latest
+    report) and puts the view back after, so that a rerun of the page meanwhile never reads
+    tables built for another view; it sets its own language in a context of its own.
+    """
+    dataset = workspace.dataset
+    assert dataset is not None
+    link = _view_link(settings)
+
+    def build() -> bytes:
+        def compute() -> str:
+            view = workspace.view
+            try:
+                return contextvars.copy_context().run(html_report, workspace, settings, link)
+            finally:
+                if view is not None:
+                    workspace.ensure_facts(view.as_of, view.window_days, view.tier_rule)
+
+        overrides = tuple(sorted(workspace.reason_overrides.items()))
+        key = ("html_report", workspace.builds.generation, settings, link, overrides)
+        report: str = workspace.remember(key, compute, slot="html_report")
+        return report.encode("utf-8")
+
+    with st.sidebar:
+        st.download_button(
+            t("report.download"),
+            build,
+            file_name=report_file_name(dataset.name, settings.as_of),
+            mime="text/html",
+            help=t("report.download_help"),
+            on_click="ignore",
+            key="report_download",
+        )
+
+
+def period_file_label(start: date, grain: str) -> str:
+    """A period in a file name, the same in every language: 2025-11, 2025-q4, 2025."""
+    if grain == "year":
+        return str(start.year)
+    if grain == "quarter":
+        return f"{start.year}-q{(start.month - 1) // 3 + 1}"
+    return f"{start.year}-{start.month:02d}"
+
+
+def periods_file_label(starts: pd.Series, grain: str) -> str:
+    """The span of the periods of a table in a file name: 2025-01-to-2025-12."""
+    first, last = (pd.Timestamp(starts.min()).date(), pd.Timestamp(starts.max()).date())
+    return f"{period_file_label(first, grain)}-to-{period_file_label(last, grain)}"
+
+
+def csv_download(table: pd.DataFrame, file_name: str, key: str) -> None:
+    """A button under a chart that downloads the table behind it as CSV, headers as shown (UTF-8
+    with a byte-order mark, so that Excel reads Chinese; no cell runs as a formula:
+    churn.export.csv_bytes), without rerunning the page."""
+    st.download_button(
+        t("download.chart_csv"),
+        csv_bytes(table),
+        file_name=file_name,
+        mime="text/csv",
+        on_click="ignore",
+        key=key,
+    )
+
+
+def percent_label(text: str) -> str:
+    """A column header of percentages: "Churn rate (%)"."""
+    return t("download.percent", name=text)
+
+
+def percent(shares: pd.Series) -> pd.Series:
+    """Shares (0.104) as percentages with two decimals (10.4), as a downloaded table has them."""
+    return (shares.astype(float) * 100).round(2)
+
+
+def yes_no(flags: pd.Series) -> list[str]:
+    """True/False as words of the page's language, for a downloaded table."""
+    return [t("download.yes") if flag else t("download.no") for flag in flags]

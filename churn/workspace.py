@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -27,8 +27,18 @@ import pyarrow as pa
 
 from churn.build import NODES, SETTINGS, VIEW_NODES, Builds, ViewSettings, tables_read
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
-from churn.db import DATA_DIR, QueryError, load_sql, open_connection, quote_identifier, run_query
+from churn.db import (
+    DATA_DIR,
+    QueryError,
+    load_sql,
+    open_connection,
+    quote_identifier,
+    run_query,
+    scratch_dir,
+    spill_folder,
+)
 from churn.ingest import (
+    CANONICAL_TABLES,
     DatasetFile,
     FileInspection,
     ImportProblem,
@@ -46,6 +56,8 @@ QUERY_TIMEOUT_SECONDS = 60.0
 LIST_SPAN_START = date(1990, 1, 1)
 # An import of one file (read, convert, load) is stopped after this long.
 IMPORT_TIMEOUT_SECONDS = 600.0
+SESSION_DISK_ENV = "CHURN_SESSION_DISK_MB"  # a session's uploaded files, in megabytes
+DEFAULT_SESSION_DISK_MB = 1000
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 # Query parameters that are settings of the derived tables a query reads (churn.build.SETTINGS;
@@ -114,6 +126,12 @@ class WorkspaceSnapshot:
     remembered: dict[Hashable, Any]
 
 
+def session_disk_limit() -> int:
+    """How many bytes of uploaded files one browser session may keep (``CHURN_SESSION_DISK_MB``,
+    default 1000 MB): room for its dataset and a few earlier ones to switch back to."""
+    return int(float(os.environ.get(SESSION_DISK_ENV) or DEFAULT_SESSION_DISK_MB) * 1_000_000)
+
+
 class Workspace:
     """One connection with one dataset loaded and its facts built for the current settings."""
 
@@ -138,7 +156,7 @@ class Workspace:
     def with_demo(cls, uploads: bool = False) -> Workspace:
         """A workspace on the demo dataset; with ``uploads``, a private folder for uploaded files
         that only this workspace's connection may read."""
-        upload_dir = Path(tempfile.mkdtemp(prefix="churn-session-")) if uploads else None
+        upload_dir = scratch_dir("session") if uploads else None
         workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
         workspace.set_dataset("demo", load_demo(workspace.con))
         return workspace
@@ -168,7 +186,7 @@ class Workspace:
     def from_snapshot(cls, snapshot: WorkspaceSnapshot, uploads: bool = False) -> Workspace:
         """A new workspace, with a connection of its own, holding copies of what ``snapshot``
         holds: nothing of it is shared but the snapshot's immutable Arrow tables, read once."""
-        upload_dir = Path(tempfile.mkdtemp(prefix="churn-session-")) if uploads else None
+        upload_dir = scratch_dir("session") if uploads else None
         workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
         con = workspace.con
         for name, create, rows in snapshot.tables:
@@ -195,9 +213,60 @@ class Workspace:
         self._closed.set()
         self.con.interrupt()
         with self._lock:
+            spill = spill_folder(self.con)
             self.con.close()
             if self.upload_dir is not None:
                 shutil.rmtree(self.upload_dir, ignore_errors=True)
+            if spill is not None:
+                shutil.rmtree(spill, ignore_errors=True)
+
+    def upload_bytes(self) -> int:
+        """The size of the session's uploaded (and converted) files."""
+        if self.upload_dir is None:
+            return 0
+        return sum(path.stat().st_size for path in self.upload_dir.rglob("*") if path.is_file())
+
+    def _uploads_in_use(self, pending: Iterable[Path]) -> set[Path]:
+        files = {file.source.path for files in self.datasets.values() for file in files}
+        return {path.resolve() for path in (*files, *pending)}
+
+    def discard_unused_uploads(self, pending: Iterable[Path] = ()) -> None:
+        """Delete the session's uploaded files that no kept dataset loads and that are not
+        ``pending`` (chosen on the Data page, not loaded yet): a file replaced in the uploader,
+        a sheet converted before another was chosen, the files of a dataset loaded again."""
+        if self.upload_dir is None:
+            return
+        with self._lock:
+            in_use = self._uploads_in_use(pending)
+            for path in self.upload_dir.iterdir():
+                if path.resolve() not in in_use:
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
+
+    def keep_uploads_within(self, limit_bytes: int, new: PreparedFile, pending: Iterable[Path] = ()) -> None:
+        """Make room in the session's folder for the file just prepared (``new``): unused files
+        deleted, then the datasets kept longest ago dropped from the session, with their files
+        (never the one in use). If that is not enough, ``new`` is deleted and ImportProblem
+        "session_disk" says so."""
+        pending = [*pending, new.path]
+        with self._lock:
+            self.discard_unused_uploads(pending)
+            in_use = self.dataset.name if self.dataset else "demo"
+            for name in [name for name in self.datasets if name != in_use]:
+                if self.upload_bytes() <= limit_bytes:
+                    break
+                logger.info("Dropped an older dataset of a session to make room for an upload")
+                del self.datasets[name]
+                self.discard_unused_uploads(pending)
+            size = self.upload_bytes()
+            if size > limit_bytes:
+                if self.upload_dir is not None and new.path.is_relative_to(self.upload_dir):
+                    new.path.unlink(missing_ok=True)
+                raise ImportProblem(
+                    "session_disk", name=new.name, size=round(size / 1e6), limit=round(limit_bytes / 1e6)
+                )
 
     @contextmanager
     def _time_limit(self, seconds: float) -> Iterator[None]:
@@ -261,7 +330,30 @@ class Workspace:
                     current = self.dataset.name if self.dataset else "demo"
                     self.load_dataset(current if current in self.datasets or current == "demo" else "demo")
                 raise
+            # Last loaded, last dropped when the session's folder is full (keep_uploads_within).
+            self.datasets.pop(name, None)
             self.datasets[name] = chosen
+            return self.set_dataset(name, loads)
+
+    def canonical_tables(self) -> dict[str, pa.Table]:
+        """The dataset's tables as its import wrote them (churn.ingest.CANONICAL_TABLES), copied
+        out of the connection: what a saved workspace keeps (churn.saved)."""
+        with self._lock:
+            return {name: self.con.table(quote_identifier(name)).to_arrow_table() for name in CANONICAL_TABLES}
+
+    def restore_dataset(self, name: str, tables: dict[str, pa.Table], loads: list[LoadResult]) -> DatasetInfo:
+        """Make ``tables`` (as ``canonical_tables`` gave them) the dataset in use, under ``name``,
+        with what its import said of each file (``loads``); facts are rebuilt."""
+        with self._lock:
+            create_canonical_tables(self.con)
+            for table in CANONICAL_TABLES:
+                quoted = quote_identifier(table)
+                self.con.execute(f"delete from {quoted}")
+                self.con.register("restored_rows", tables[table])
+                try:
+                    self.con.execute(f"insert into {quoted} by name select * from restored_rows")
+                finally:
+                    self.con.unregister("restored_rows")
             return self.set_dataset(name, loads)
 
     def inspect_file(self, prepared: PreparedFile, table: str) -> FileInspection:
@@ -292,6 +384,14 @@ class Workspace:
                 has_costs=bool(summary["has_costs"]),
             )
             return self.dataset
+
+    def rename_dataset(self, name: str) -> None:
+        """Call the dataset in use ``name`` (it was saved under that name), in the session's list too."""
+        with self._lock:
+            assert self.dataset is not None
+            if self.dataset.name in self.datasets and name not in self.datasets:
+                self.datasets[name] = self.datasets.pop(self.dataset.name)
+            self.dataset.name = name
 
     def window_suggestion(self, as_of: date) -> WindowSuggestion:
         """The inactivity window W the data suggests at the as-of date (churn.window.suggest_window)."""

@@ -11,6 +11,7 @@ import streamlit as st
 from churn.causes import CAUSES, merge_overrides, overrides_from_edits, read_overrides
 from churn.charts import cause_breakdown, cause_heatmap, cause_reasons, cause_trend
 from churn.db import QueryError
+from churn.export import csv_bytes
 from churn.i18n import format_int, format_money, format_percent, t
 from churn.metrics import top_known_cause
 from churn.page_data import Causes
@@ -21,6 +22,7 @@ from churn.ui import (
     explain_missing_churn,
     file_uploader,
     lazy_tabs,
+    markdown_text,
     session_workspace,
     show_loss_summary,
     show_query_error,
@@ -252,7 +254,7 @@ if mapping_tab.open:
             mapping = reasons[["reason", "category", "cause", "automatic_cause", "customers", "lost_customers"]]
             st.download_button(
                 t("causes.download_mapping"),
-                mapping.to_csv(index=False).encode("utf-8-sig"),
+                csv_bytes(mapping),
                 file_name="reason-mapping.csv",
                 mime="text/csv",
             )
@@ -269,7 +271,7 @@ if mapping_tab.open:
                         pd.read_csv(upload, dtype=str, keep_default_na=False, encoding="utf-8-sig")
                     )
                 except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as problem:
-                    st.error(t("causes.upload_error", problem=problem))
+                    st.error(t("causes.upload_error", problem=markdown_text(str(problem))))
                 else:
                     workspace.set_reason_overrides(merge_overrides(reasons, workspace.reason_overrides, overrides))
                     st.session_state[EDITOR_VERSION] = version + 1

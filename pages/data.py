@@ -4,12 +4,14 @@ switch between the datasets of this session."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from churn.export import csv_bytes
 from churn.i18n import MESSAGES, format_int, format_percent, import_problem_text, t
 from churn.ingest import (
     CUSTOMER_COLUMNS,
@@ -23,6 +25,7 @@ from churn.ingest import (
 )
 from churn.page_data import default_settings
 from churn.roles import Evidence, looks_like_status
+from churn.saved import QuotaExceeded, SavedWorkspaceNotFound, workspace_store
 from churn.sources import (
     ENCODINGS,
     MAX_UPLOAD_BYTES,
@@ -32,10 +35,26 @@ from churn.sources import (
     prepare_upload,
     server_files,
 )
-from churn.ui import current_settings, file_uploader, reset_settings, session_workspace
+from churn.ui import (
+    WORKSPACE_PARAM,
+    current_settings,
+    current_view,
+    file_uploader,
+    forget_saved_workspace,
+    keep_saved_workspace,
+    markdown_text,
+    opened_workspace,
+    reset_settings,
+    saved_workspaces_here,
+    session_workspace,
+    token_from_link,
+    workspace_link,
+)
+from churn.workspace import session_disk_limit
 
 DELIMITER_KEYS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", WHITESPACE: "whitespace"}
 PENDING = "data_pending"  # table -> PendingFile
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,8 +72,8 @@ def why_chosen(evidence: Evidence | None) -> str | None:
     if evidence is None:
         return None
     if evidence.kind == "name":
-        return t("data.why_name", column=evidence.column, words=evidence.detail)
-    return t("data.why_values", column=evidence.column, examples=evidence.detail)
+        return t("data.why_name", column=markdown_text(evidence.column), words=markdown_text(evidence.detail))
+    return t("data.why_values", column=markdown_text(evidence.column), examples=markdown_text(evidence.detail))
 
 
 def status_candidates(inspection: FileInspection) -> str:
@@ -65,7 +84,7 @@ def status_candidates(inspection: FileInspection) -> str:
         for position, header in enumerate(inspection.headers)
         if looks_like_status([str(row[position] or "") for row in inspection.preview], named=True)
     ]
-    return ", ".join(f"“{header}”" for header in found) or t("data.no_status_none")
+    return ", ".join(f"“{markdown_text(header)}”" for header in found) or t("data.no_status_none")
 
 
 def read_as(prepared: PreparedFile, rows: int) -> str:
@@ -74,7 +93,7 @@ def read_as(prepared: PreparedFile, rows: int) -> str:
     if prepared.format == "parquet":
         return t("data.read_as_parquet", rows=format_int(rows))
     if prepared.format == "excel":
-        return t("data.read_as_excel", sheet=prepared.sheet, header=header, rows=format_int(rows))
+        return t("data.read_as_excel", sheet=markdown_text(prepared.sheet or ""), header=header, rows=format_int(rows))
     delimiter = t(f"data.delimiter.{DELIMITER_KEYS[prepared.found_delimiter]}")
     return t("data.read_as_text", encoding=prepared.encoding, delimiter=delimiter, header=header, rows=format_int(rows))
 
@@ -90,7 +109,7 @@ if "data_flash" in st.session_state:
     st.success(st.session_state.pop("data_flash"))
 
 # The dataset in use
-shown_name = t("dataset.demo") if dataset.name == "demo" else dataset.name
+shown_name = t("dataset.demo") if dataset.name == "demo" else markdown_text(dataset.name)
 st.subheader(t("data.current", name=shown_name, kind=t(f"data.kind.{dataset.kind}")))
 st.dataframe(
     pd.DataFrame(
@@ -118,14 +137,90 @@ for warning in warnings.itertuples():
         t(
             f"data.warn.{warning.warning}",
             rows=format_int(warning.rows),
-            example=warning.example,
+            example=markdown_text(str(warning.example)),
             share=format_percent(warning.share),
         ),
         icon=":material/warning:",
     )
 
-# Switch between the session's datasets
+
+def save_workspace(name: str, token: str | None) -> None:
+    """Save the dataset in use (as a new saved workspace when ``token`` is None) and say so."""
+    try:
+        saved = workspace_store().save(workspace, name, current_view(), token)
+    except QuotaExceeded as error:
+        size, limit = format_int(error.size_bytes / 1e6), format_int(error.limit_bytes / 1e6)
+        st.error(t(f"saved.too_large_{error.scope}", size=size, limit=limit))
+        return
+    except OSError:
+        logger.exception("A workspace could not be saved")
+        st.error(t("saved.failed"))
+        return
+    keep_saved_workspace(workspace, saved.token, saved.name)
+    st.session_state["data_flash"] = t("saved.done", name=markdown_text(saved.name))
+    st.rerun()
+
+
+# Keep the dataset on the server: a saved workspace, opened again by its private link
+st.subheader(t("saved.title"))
+store = workspace_store()
+token = opened_workspace()
+saved = None
+if token is not None:
+    try:
+        saved = store.describe(token)
+    except SavedWorkspaceNotFound:  # deleted in another session
+        forget_saved_workspace(deleted=True)
+if saved is None:
+    st.caption(t("saved.caption"))
+    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    # The demo stays the demo: a saved copy of it gets a name of its own.
+    default_save_name = t("saved.demo_name") if dataset.name == "demo" else dataset.name
+    save_name = name_column.text_input(t("saved.name"), value=default_save_name, max_chars=100, key="saved_name")
+    if button_column.button(t("saved.save"), icon=":material/save:", key="saved_save"):
+        save_workspace(save_name, None)
+else:
+    st.caption(
+        t(
+            "saved.current",
+            name=markdown_text(saved.name),
+            saved_at=saved.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            size=format_int(max(1, round(saved.size_bytes / 1e6))),
+        )
+    )
+    st.code(workspace_link(saved.token, current_view()), language=None, wrap_lines=True)
+    st.caption(t("saved.link_help"))
+    left, right = st.columns(2)
+    if left.button(t("saved.save_changes"), icon=":material/save:", help=t("saved.save_changes_help")):
+        save_workspace(saved.name, saved.token)
+    if right.button(t("saved.save_as_new"), icon=":material/add:", help=t("saved.save_as_new_help")):
+        save_workspace(saved.name, None)
+    with st.expander(t("saved.manage")):
+        new_name = st.text_input(t("saved.rename_to"), value=saved.name, max_chars=100, key="saved_rename")
+        if st.button(t("saved.rename"), key="saved_rename_button"):
+            renamed = store.rename(saved.token, new_name)
+            keep_saved_workspace(workspace, saved.token, renamed.name)
+            st.session_state["data_flash"] = t("saved.renamed", name=markdown_text(renamed.name))
+            st.rerun()
+        sure = st.checkbox(t("saved.delete_confirm", name=markdown_text(saved.name)), key="saved_delete_sure")
+        if st.button(t("saved.delete"), icon=":material/delete:", disabled=not sure, key="saved_delete"):
+            store.delete(saved.token)
+            forget_saved_workspace(deleted=True)
+            st.session_state["data_flash"] = t("saved.deleted", name=markdown_text(saved.name))
+            st.rerun()
+with st.expander(t("saved.open_title")):
+    pasted = st.text_input(t("saved.open_link"), key="saved_open_link", placeholder=t("saved.open_placeholder"))
+    if st.button(t("saved.open"), key="saved_open") and pasted.strip():
+        # The app opens it on the next run (churn.ui): the same path as a link opened in the browser.
+        st.query_params[WORKSPACE_PARAM] = token_from_link(pasted)
+        st.rerun()
+
+# Switch between the session's datasets: its uploads and the saved workspaces it saved or opened
+saved_here = saved_workspaces_here()
 names = ["demo", *[name for name in workspace.datasets if name != "demo"]]
+names += [name for name in saved_here if name not in names]
+if dataset.name not in names:
+    names.append(dataset.name)
 if len(names) > 1:
     chosen = st.selectbox(
         t("data.switch"),
@@ -136,8 +231,12 @@ if len(names) > 1:
         key="data_switch",
     )
     if chosen != dataset.name:
-        workspace.load_dataset(str(chosen))
-        reset_settings()
+        if chosen in saved_here and chosen not in workspace.datasets:
+            # Opened as a link is (churn.ui), on the next run.
+            st.query_params[WORKSPACE_PARAM] = saved_here[str(chosen)]
+        else:
+            workspace.load_dataset(str(chosen))
+            reset_settings()
         st.rerun()
 
 # A new dataset
@@ -195,6 +294,8 @@ for table, label, roles in (
                 prepared = prepare_upload(upload.getvalue(), upload.name, workspace.upload_dir, **options)
             else:
                 prepared = prepare_server_file(picked.removeprefix("server:"), workspace.upload_dir, **options)
+            others = [file.prepared.path for other, file in pending.items() if other != table]
+            workspace.keep_uploads_within(session_disk_limit(), prepared, others)
             inspection = workspace.inspect_file(prepared, table)
             # The content decides: a customer list chosen as the orders file is loaded as one.
             loaded_as = inspection.table_guess if table == "orders" else table
@@ -204,13 +305,13 @@ for table, label, roles in (
         current = pending[table]
     except ImportProblem as problem:
         pending.pop(table, None)
-        st.error(t("data.problem", problem=import_problem_text(problem)))
+        st.error(t("data.problem", problem=import_problem_text(problem, markdown_text)))
         continue
     prepared, inspection = current.prepared, current.inspection
     if current.table != table:
-        st.info(t("data.loaded_as_customers", file=prepared.name))
+        st.info(t("data.loaded_as_customers", file=markdown_text(prepared.name)))
         table, roles = current.table, CUSTOMER_COLUMNS
-    with st.expander(t("data.mapping", file=prepared.name), expanded=True):
+    with st.expander(t("data.mapping", file=markdown_text(prepared.name)), expanded=True):
         st.caption(read_as(prepared, inspection.rows))
         if prepared.format != "parquet":
             left, right = st.columns(2)
@@ -246,7 +347,10 @@ for table, label, roles in (
             st.caption(
                 t(
                     "data.roles_from_values",
-                    roles="; ".join(f"{t(f'role.{e.role}')} ← “{e.column}” ({e.detail})" for e in by_values),
+                    roles="; ".join(
+                        f"{t(f'role.{e.role}')} ← “{markdown_text(e.column)}” ({markdown_text(e.detail)})"
+                        for e in by_values
+                    ),
                 )
             )
         if table == "customers" and not {"status", "churn_date"} & mapping.keys():
@@ -273,7 +377,9 @@ for table, label, roles in (
             )
             example = evidence.day_first_example or evidence.month_first_example
             st.caption(
-                t("data.date_order_decided", example=example) if evidence.decided else t("data.date_order_ambiguous")
+                t("data.date_order_decided", example=markdown_text(example or ""))
+                if evidence.decided
+                else t("data.date_order_ambiguous")
             )
     files.append(DatasetFile(prepared, table, mapping, date_order, exclude_returns, list(extra_columns)))
 
@@ -282,13 +388,13 @@ if st.button(t("data.load"), type="primary", key="data_load"):
         st.warning(t("data.need_file"))
     else:
         # The steps of a load as they happen: a large file takes minutes.
-        status = st.status(t("data.loading", name=name), expanded=True)
+        status = st.status(t("data.loading", name=markdown_text(name)), expanded=True)
         try:
             info = workspace.load_dataset(
                 name,
                 files,
                 progress=lambda file, number, total: status.write(
-                    t("data.loading_file", file=file, number=number, total=total)
+                    t("data.loading_file", file=markdown_text(file), number=number, total=total)
                 ),
             )
             status.write(t("data.building"))
@@ -296,10 +402,15 @@ if st.button(t("data.load"), type="primary", key="data_load"):
             workspace.ensure_derived(default_settings(workspace))
         except ImportProblem as problem:
             status.update(label=t("data.load_failed"), state="error")
-            st.error(t("data.problem", problem=import_problem_text(problem)))
+            st.error(t("data.problem", problem=import_problem_text(problem, markdown_text)))
+            if workspace.dataset is None or workspace.dataset.name != dataset.name:
+                # The dataset in use could not be loaded back (a saved one is reopened by its link).
+                reset_settings()
         else:
             status.update(label=t("data.load_done"), state="complete")
             pending.clear()
+            # The files of the dataset this name held before, or chosen and then replaced.
+            workspace.discard_unused_uploads()
             reset_settings()
             # The switcher still holds the dataset chosen before; it would load that one back.
             st.session_state.pop("data_switch", None)
@@ -307,7 +418,7 @@ if st.button(t("data.load"), type="primary", key="data_load"):
             st.session_state["data_version"] = st.session_state.get("data_version", 0) + 1
             flash = t(
                 "data.loaded",
-                name=name,
+                name=markdown_text(name),
                 loaded=format_int(info.rows_loaded),
                 read=format_int(info.rows_read),
                 rejected=format_int(info.rows_rejected),
@@ -342,7 +453,7 @@ else:
     st.dataframe(shown.head(1000), hide_index=True)
     st.download_button(
         t("data.download_rejects"),
-        shown.to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(shown),
         file_name="rejected-rows.csv",
         mime="text/csv",
     )

@@ -13,9 +13,10 @@ import streamlit as st
 
 from churn.charts import first_order_heatmap, tracking_chart, value_boxes
 from churn.clv import LifetimeModels, default_holdout_weeks, usual_gaps_days
+from churn.export import csv_bytes
 from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import LifetimeValue
-from churn.summary import ltv_reading
+from churn.summary import ltv_reading, ltv_trust
 from churn.tiers import TIERS
 from churn.ui import current_settings, dimension_selectbox, explain_missing_churn, session_workspace, whole
 from churn.value import monthly_rate
@@ -60,38 +61,10 @@ def realised_value() -> None:
 
 def trust_sentence(checked: LifetimeModels) -> None:
     """How far to trust the predictions, in one sentence: the holdout check, or why there are none."""
-    validation = checked.validation
-    if checked.status == "ok" and validation is not None:
-        error = validation.relative_error
-        if error is None or abs(error) < 0.005:
-            how = t("ltv.trust_close")
-        else:
-            how = t("ltv.trust_fewer" if error < 0 else "ltv.trust_more", share=format_percent(abs(error), 0))
-        st.success(
-            t(
-                "ltv.trust_ok",
-                calibration_end=validation.calibration_end.isoformat(),
-                weeks=validation.holdout_weeks,
-                predicted=format_int(validation.predicted_repeat_purchases),
-                actual=format_int(validation.actual_repeat_purchases),
-                how=how,
-            ),
-            icon=":material/verified:",
-        )
-        return
-    values: dict[str, object] = {
-        "span": format_int(checked.details.get("span_days")),
-        "needed": format_int(checked.details.get("needed_days")),
-        "repeat": format_int(int((checked.summary["frequency"] > 0).sum())),
-    }
-    if validation is not None:
-        values |= {
-            "calibration_end": validation.calibration_end.isoformat(),
-            "weeks": validation.holdout_weeks,
-            "predicted": format_int(validation.predicted_repeat_purchases),
-            "actual": format_int(validation.actual_repeat_purchases),
-        }
-    st.info(t(f"ltv.status.{checked.status}", **values) + " " + t("ltv.no_predictions"), icon=":material/block:")
+    if checked.status == "ok" and checked.validation is not None:
+        st.success(ltv_trust(checked), icon=":material/verified:")
+    else:
+        st.info(ltv_trust(checked), icon=":material/block:")
 
 
 st.title(t("ltv.title"))
@@ -256,7 +229,7 @@ with warning_tab:
     def listed_csv(language: contextvars.Context) -> bytes:
         """Every listed customer as CSV, written when the button is clicked (in another thread, with
         the page's language): tens of thousands of rows need not be written on every rerun."""
-        return language.copy().run(lambda: listed_table(warned).to_csv(index=False).encode("utf-8-sig"))
+        return language.copy().run(lambda: csv_bytes(listed_table(warned)))
 
     st.dataframe(listed_table(warned.head(500)), hide_index=True, column_config={value_column: money})
     st.download_button(

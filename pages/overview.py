@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from churn.charts import churn_rate_trend
@@ -11,11 +12,17 @@ from churn.metrics import ChurnTrend, change
 from churn.page_data import Overview
 from churn.summary import overview_reading
 from churn.ui import (
+    csv_download,
     current_settings,
     explain_missing_churn,
+    percent,
+    percent_label,
+    periods_file_label,
     session_workspace,
     show_loss_summary,
     show_query_error,
+    whole,
+    yes_no,
 )
 
 workspace = session_workspace()
@@ -186,3 +193,19 @@ show_loss_summary(dataset, settings, data.loss_totals)
 st.plotly_chart(churn_rate_trend(periods, settings.grain), config={"displaylogo": False})
 if periods["is_warm_up"].any():
     st.caption(t("overview.warm_up_note", window=settings.window_days))
+# The table behind the chart, the warm-up periods it leaves out marked.
+csv_download(
+    pd.DataFrame(
+        {
+            t("trends.col_period"): [
+                format_period(pd.Timestamp(s).date(), settings.grain) for s in periods["period_start"]
+            ],
+            t("trends.col_at_start"): whole(periods["customers_at_start"]),
+            t("trends.col_churned"): whole(periods["churned"]),
+            percent_label(t("trends.col_churn_rate")): percent(periods["churn_rate"]),
+            t("trends.col_warm_up"): yes_no(periods["is_warm_up"]),
+        }
+    ),
+    f"churn-by-{settings.grain}-{periods_file_label(periods['period_start'], settings.grain)}.csv",
+    "overview_csv",
+)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from churn.charts import TIER_COLOURS, churn_rate_by_segment, migration_sankey, tier_pyramid, value_curve
 from churn.db import QueryError
+from churn.export import csv_bytes
 from churn.i18n import format_int, format_money, format_percent, format_period, money_label, t
 from churn.metrics import losses_by_segment, tier_most_at_risk
 from churn.page_data import Tiers
@@ -220,7 +221,7 @@ if churn_tab.open:
                 )
                 st.download_button(
                     t("tiers.download_lost"),
-                    shown.to_csv(index=False).encode("utf-8-sig"),
+                    csv_bytes(shown),
                     file_name=f"lost-platinum-gold-{last.period_start.isoformat()}.csv",
                     mime="text/csv",
                 )
@@ -270,7 +271,7 @@ if migration_tab.open:
         )
         st.download_button(
             t("tiers.download_drops"),
-            drops_table.to_csv(index=False).encode("utf-8-sig"),
+            csv_bytes(drops_table),
             file_name="tier-drops.csv",
             mime="text/csv",
         )

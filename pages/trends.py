@@ -24,13 +24,19 @@ from churn.page_data import Trends
 from churn.summary import trends_reading
 from churn.tiers import TIERS
 from churn.ui import (
+    csv_download,
     current_settings,
     dimension_selectbox,
     explain_missing_churn,
     lazy_tabs,
+    percent,
+    percent_label,
+    period_file_label,
+    periods_file_label,
     session_workspace,
     show_query_error,
     whole,
+    yes_no,
 )
 
 SMALL_COHORT = 30
@@ -64,11 +70,28 @@ last = data.last_period
 if explain_missing_churn(workspace, settings) or last is None:
     st.stop()
 last_label = format_period(last.period_start, settings.grain)
+period_labels = [format_period(pd.Timestamp(s).date(), settings.grain) for s in periods["period_start"]]
+# The span of the periods shown, in the names of the downloaded tables.
+span = f"{settings.grain}-{periods_file_label(periods['period_start'], settings.grain)}"
 
 # The answer first: the reading and the rates; the rest in tabs below.
 st.info(trends_reading(periods, ChurnTrend.of(periods, settings.grain), settings.grain), icon=":material/lightbulb:")
 st.plotly_chart(
     churn_and_retention(periods, settings.grain, t("trends.rates_title", grain=grain_name)), config=chart_config
+)
+csv_download(
+    pd.DataFrame(
+        {
+            t("trends.col_period"): period_labels,
+            t("trends.col_at_start"): whole(periods["customers_at_start"]),
+            t("trends.col_churned"): whole(periods["churned"]),
+            percent_label(t("trends.col_churn_rate")): percent(periods["churn_rate"]),
+            percent_label(t("trends.col_retention_rate")): percent(periods["retention_rate"]),
+            t("trends.col_warm_up"): yes_no(periods["is_warm_up"]),
+        }
+    ),
+    f"churn-and-retention-by-{span}.csv",
+    "trends_rates_csv",
 )
 table_tab, flow_tab, cohort_tab, survival_tab, sensitivity_tab, segment_tab = lazy_tabs(
     [
@@ -83,9 +106,7 @@ table_tab, flow_tab, cohort_tab, survival_tab, sensitivity_tab, segment_tab = la
 )
 table = pd.DataFrame(
     {
-        t("trends.col_period"): [
-            format_period(pd.Timestamp(s).date(), settings.grain) for s in periods["period_start"]
-        ],
+        t("trends.col_period"): period_labels,
         t("trends.col_at_start"): periods["customers_at_start"],
         t("trends.col_new"): periods["new"],
         t("trends.col_won_back"): periods["won_back"],
@@ -125,6 +146,15 @@ if flow_tab.open:
                 customer_flow(periods, settings.grain, t("trends.flow_title", grain=grain_name)), config=chart_config
             )
             st.caption(t("trends.flow_caption"))
+            flows = {
+                t("trends.col_period"): period_labels,
+                t("trends.col_at_start"): whole(periods["customers_at_start"]),
+                t("trends.col_new"): whole(periods["new"]),
+                t("trends.col_won_back"): whole(periods["won_back"]),
+                t("trends.col_churned_total"): whole(periods["churned_total"]),
+                t("trends.col_at_end"): whole(periods["customers_at_end"]),
+            }
+            csv_download(pd.DataFrame(flows), f"customer-flow-by-{span}.csv", "trends_flow_csv")
         with right:
             st.plotly_chart(revenue_and_customer_churn(periods, revenue, settings.grain), config=chart_config)
             last_revenue = revenue[revenue["period_start"] == pd.Timestamp(last.period_start)].iloc[0]
@@ -137,6 +167,20 @@ if flow_tab.open:
                     base=format_money(last_revenue["revenue_base"]),
                     rate=format_percent(last_revenue["revenue_churn_rate"]),
                 )
+            )
+            by_period = periods[["period_start", "churn_rate"]].merge(revenue, on="period_start", how="left")
+            csv_download(
+                pd.DataFrame(
+                    {
+                        t("trends.col_period"): period_labels,
+                        money_label(t("trends.col_revenue_base")): whole(by_period["revenue_base"]),
+                        money_label(t("trends.col_revenue_churned")): whole(by_period["revenue_lost"]),
+                        percent_label(t("trends.revenue_churn")): percent(by_period["revenue_churn_rate"]),
+                        percent_label(t("chart.churn_rate")): percent(by_period["churn_rate"]),
+                    }
+                ),
+                f"revenue-churn-by-{span}.csv",
+                "trends_revenue_csv",
             )
 
 # Cohorts
@@ -153,6 +197,21 @@ if cohort_tab.open:
         cohorts = data.cohorts(str(cohort_grain))
         st.plotly_chart(cohort_heatmap(cohorts, str(cohort_grain), SMALL_COHORT), config=chart_config)
         st.caption(t("trends.cohort_caption", grain=t(f"grain.{cohort_grain}").lower(), minimum=SMALL_COHORT))
+        csv_download(
+            pd.DataFrame(
+                {
+                    t("trends.col_cohort"): [
+                        format_period(pd.Timestamp(s).date(), str(cohort_grain)) for s in cohorts["cohort_start"]
+                    ],
+                    t("trends.col_cohort_customers"): whole(cohorts["cohort_customers"]),
+                    t("trends.cohort_x", grain=t(f"grain.{cohort_grain}").lower()): cohorts["periods_since"],
+                    t("overview.active"): whole(cohorts["active_customers"]),
+                    percent_label(t("trends.survival_y")): percent(cohorts["share_active"]),
+                }
+            ),
+            f"cohort-retention-by-{cohort_grain}-as-of-{settings.as_of.isoformat()}.csv",
+            "trends_cohort_csv",
+        )
 
 if survival_tab.open:
     with survival_tab:
@@ -161,6 +220,22 @@ if survival_tab.open:
         labels = {"all": t("dimension.all"), **{tier: t(f"tier.{tier}") for tier in (*TIERS, "unranked")}}
         st.plotly_chart(survival_curves(survival, labels, {**TIER_COLOURS, "all": PRIMARY}), config=chart_config)
         st.caption(t("trends.survival_caption"))
+        # As the chart draws them: the share still active at the end of each month.
+        survival_name = "of-all-customers" if split == "all" else f"by-{split}"
+        csv_download(
+            pd.DataFrame(
+                {
+                    t("trends.col_segment"): [labels.get(str(s), str(s)) for s in survival["segment"]],
+                    t("trends.survival_x"): survival["months"] + 1,
+                    t("trends.col_at_risk"): whole(survival["at_risk"]),
+                    t("trends.col_first_churns"): whole(survival["events"]),
+                    t("trends.col_censored"): whole(survival["censored"]),
+                    percent_label(t("trends.survival_y")): percent(survival["survival"]),
+                }
+            ),
+            f"survival-{survival_name}-as-of-{settings.as_of.isoformat()}.csv",
+            "trends_survival_csv",
+        )
 
 # Sensitivity to W
 if sensitivity_tab.open:
@@ -185,6 +260,19 @@ if sensitivity_tab.open:
                     share=format_percent(current_share),
                 )
             )
+            csv_download(
+                pd.DataFrame(
+                    {
+                        t("trends.sensitivity_x"): sensitivity["window_days"],
+                        t("trends.col_at_start"): whole(sensitivity["customers_at_start"]),
+                        t("trends.col_churned"): whole(sensitivity["churned"]),
+                        percent_label(t("trends.col_churn_rate")): percent(sensitivity["churn_rate"]),
+                        percent_label(t("trends.col_share_within")): percent(sensitivity["share_within"]),
+                    }
+                ),
+                f"churn-by-window-{period_file_label(last.period_start, settings.grain)}.csv",
+                "trends_sensitivity_csv",
+            )
 
 # Segments compared
 if segment_tab.open:
@@ -195,6 +283,23 @@ if segment_tab.open:
         by_segment, churned = segments.periods, segments.churned_customers
         title = t("trends.segments_chart_title", dimension=t(f"dimension.{dimension}").lower(), grain=grain_name)
         st.plotly_chart(churn_rate_by_segment(by_segment, settings.grain, title, TIER_COLOURS), config=chart_config)
+        csv_download(
+            pd.DataFrame(
+                {
+                    t("trends.col_segment"): [segment_name(s) for s in by_segment["segment"]],
+                    t("trends.col_period"): [
+                        format_period(pd.Timestamp(s).date(), settings.grain) for s in by_segment["period_start"]
+                    ],
+                    t("trends.col_at_start"): whole(by_segment["customers_at_start"]),
+                    t("trends.col_churned"): whole(by_segment["churned"]),
+                    percent_label(t("trends.col_churn_rate")): percent(by_segment["churn_rate"]),
+                    t("trends.col_churned_total"): whole(by_segment["churned_total"]),
+                    t("trends.col_warm_up"): yes_no(by_segment["is_warm_up"]),
+                }
+            ),
+            f"churn-by-{dimension}-by-{span}.csv",
+            "trends_segments_csv",
+        )
         ranking = losses_by_segment(by_segment).sort_values("last_churn_rate", ascending=False)
         st.dataframe(
             pd.DataFrame(

@@ -10,10 +10,18 @@ import streamlit as st
 
 from churn.causes import CAUSES
 from churn.charts import scenario_comparison, scenario_lines
+from churn.export import csv_bytes
 from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import WhatIf
 from churn.tiers import TIERS
-from churn.ui import current_settings, explain_missing_churn, session_workspace, whole
+from churn.ui import (
+    SAVED_SCENARIOS,
+    current_settings,
+    explain_missing_churn,
+    markdown_text,
+    session_workspace,
+    whole,
+)
 from churn.whatif import (
     LEVER_LIMITS,
     MAX_SAVED_SCENARIOS,
@@ -27,7 +35,6 @@ from churn.whatif import (
 )
 
 LEVERS = "whatif_levers"
-SCENARIOS = "whatif_scenarios"
 WIDGET = "whatif_w_"
 
 workspace = session_workspace()
@@ -339,14 +346,14 @@ if comparison.competitor_losses_avoided > 0:
 # Saved scenarios
 st.subheader(t("whatif.scenarios_title"))
 # Saved scenarios live in the URL too (?saved=...): a refresh keeps them, a link shares them.
-if SCENARIOS not in st.session_state:
-    st.session_state[SCENARIOS] = {}
+if SAVED_SCENARIOS not in st.session_state:
+    st.session_state[SAVED_SCENARIOS] = {}
     if "saved" in st.query_params:
         try:
-            st.session_state[SCENARIOS] = saved_scenarios_from_token(st.query_params["saved"])
+            st.session_state[SAVED_SCENARIOS] = saved_scenarios_from_token(st.query_params["saved"])
         except ValueError:
             st.warning(t("whatif.invalid_saved"))
-saved: dict[str, Levers] = st.session_state[SCENARIOS]
+saved: dict[str, Levers] = st.session_state[SAVED_SCENARIOS]
 name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
 with name_column:
     name = st.text_input(t("whatif.scenario_name"), value=f"{t('whatif.scenario')} {len(saved) + 1}", key="whatif_name")
@@ -356,7 +363,7 @@ with button_column:
             st.warning(t("whatif.too_many_saved", count=MAX_SAVED_SCENARIOS))
         else:
             saved[name.strip()[:100]] = levers
-            st.success(t("whatif.saved", name=name.strip()))
+            st.success(t("whatif.saved", name=markdown_text(name.strip())))
 if saved:
     st.query_params["saved"] = saved_scenarios_token(saved)
 if not saved:
@@ -407,7 +414,7 @@ else:
     )
     st.download_button(
         t("whatif.download"),
-        shown.drop(columns=t("whatif.open")).to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(shown.drop(columns=t("whatif.open"))),
         file_name="what-if-scenarios.csv",
         mime="text/csv",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -18,6 +19,25 @@ from churn.tiers import TierRule
 from churn.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _saved_workspaces_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Workspaces saved by the tests (AppTests of the Data page) go to a folder of the test run,
+    never the project's workspaces/ folder."""
+    from churn.saved import workspace_store
+
+    previous = os.environ.get("CHURN_WORKSPACES")
+    os.environ["CHURN_WORKSPACES"] = str(tmp_path_factory.mktemp("workspaces"))
+    workspace_store.cache_clear()
+    yield
+    if previous is None:
+        os.environ.pop("CHURN_WORKSPACES", None)
+    else:
+        os.environ["CHURN_WORKSPACES"] = previous
+    workspace_store.cache_clear()
+
+
 TINY_AS_OF = date(2024, 6, 30)
 TINY_WINDOW = 30
 

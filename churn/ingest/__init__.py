@@ -14,6 +14,7 @@ Modules: ``schema`` (tables, required roles, ranges, reject codes), ``staging``,
 from churn.ingest.inspection import DateEvidence, FileInspection, combined_evidence, inspect_file
 from churn.ingest.load import DatasetFile, load_demo, load_file, load_files
 from churn.ingest.schema import (
+    CANONICAL_TABLES,
     DATE_ORDERS,
     DATE_OUT_OF_RANGE,
     EARLIEST_DATE,
@@ -36,6 +37,7 @@ from churn.roles import CUSTOMER_COLUMNS, ORDER_COLUMNS
 from churn.sources import ImportProblem, PreparedFile
 
 __all__ = [
+    "CANONICAL_TABLES",
     "CUSTOMER_COLUMNS",
     "DATE_ORDERS",
     "DATE_OUT_OF_RANGE",

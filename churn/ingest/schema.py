@@ -70,6 +70,11 @@ def source_row_hash(columns: int) -> str:
     return "hash(" + ", ".join(f"c{position}" for position in range(1, columns + 1)) + ")"
 
 
+# The tables an import writes (queries/ingest/canonical_tables.sql): a dataset is these tables;
+# everything else is derived from them (churn.build).
+CANONICAL_TABLES = ("orders", "customers", "rejects", "extra_dimensions", "status_words", "repeated_rows")
+
+
 def create_canonical_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the empty canonical tables (dropping any previous dataset)."""
     con.execute(load_sql("canonical_tables"))

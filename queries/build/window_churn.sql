@@ -11,7 +11,8 @@
 -- comes after the explicit churn date (churn date: that date, as in customer_spells), or at the
 -- last purchase (e + W when on or before the as-of date). Reaching a purchase day on or after
 -- period_end means the spell lasts past the period. Customers whose L is more than the largest
--- W before period_start are inactive under every W and are left out.
+-- W before period_start are inactive under every W and are left out, unless an explicit churn
+-- date on or after period_start ends their spell.
 -- Built on customer_order_days, customers and customer_filter_groups.
 -- Parameters: $as_of, $windows (list of W), $period_start, $period_end (dates).
 with
@@ -36,7 +37,14 @@ last_before as (
     from customer_order_days
     where is_purchase_day and order_date < $period_start::date
     group by customer_id
-    having max(order_date) >= $period_start::date - (select max(window_days) from windows)
+    having
+        max(order_date) >= $period_start::date - (select max(window_days) from windows)
+        -- An explicit churn date ends the spell, however long ago the last purchase was.
+        or customer_id in (
+            select explicit_churn.customer_id
+            from explicit_churn
+            where explicit_churn.explicit_churn_date >= $period_start::date
+        )
 ),
 
 first_after as (

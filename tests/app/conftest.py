@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -36,6 +39,12 @@ def new_app(query_params: dict[str, str] | None = None) -> AppTest:
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
     return at.run()
+
+
+def shown(markdown: object) -> str:
+    """Markdown as the page shows it: the backslash escapes of texts from the data
+    (churn.ui.markdown_text) undone."""
+    return re.sub(r"\\(.)", r"\1", str(markdown))
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -79,3 +88,29 @@ def every_tab(at: AppTest, page: str) -> Iterator[str]:
     for label_key in LAZY_TABS[page][1]:
         open_tab(at, page, label_key)
         yield label_key
+
+
+@dataclass
+class Download:
+    label: str
+    data: Any
+    file_name: str | None
+
+    def content(self) -> bytes:
+        data = self.data() if callable(self.data) else self.data
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Download]]:
+    """Every st.download_button drawn while the test runs, with its data and file name (AppTest
+    has no media file manager to ask for them)."""
+    drawn: list[Download] = []
+    real = st.download_button
+
+    def recording(label: str, data: Any, file_name: str | None = None, *args: Any, **kwargs: Any) -> bool:
+        drawn.append(Download(label, data, file_name))
+        return real(label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    yield drawn

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import metrics, new_app, open_tab
+from tests.app.conftest import metrics, new_app, open_tab, shown
 
 ORDERS_GBK = (
     "客户编号,订单日期,实付金额,地区\n"
@@ -92,7 +92,7 @@ def test_excel_upload_lists_the_sheets_and_a_sheet_can_be_chosen(tmp_path) -> No
     assert (sheet.options, sheet.value) == (["Notes", "Sales", "Empty"], "Sales")
     assert "Read from sheet “Sales” of the workbook; the first row holds the column names. 3 rows." in _captions(at)
     sheet.set_value("Empty").run()
-    assert "export.xlsx: sheet “Empty” is empty." in at.error[0].value
+    assert "export.xlsx: sheet “Empty” is empty." in shown(at.error[0].value)
 
 
 def test_ambiguous_dates_must_be_confirmed_and_returns_can_be_left_out() -> None:
@@ -181,7 +181,7 @@ def test_a_crm_customer_list_shows_churn_by_cause_without_any_mapping() -> None:
     at = open_data()
     at.file_uploader(key="data_upload_orders_0").upload("telco.csv", telco, "text/csv").run()
     assert not at.exception
-    assert "telco.csv is a list of customers" in at.info[0].value
+    assert "telco.csv is a list of customers" in shown(at.info[0].value)
     status = at.selectbox(key=next(k for k in _keys(at) if k.startswith("data_map_customers_status")))
     assert status.value == "Customer Status"
     assert not at.warning  # a status is mapped: nothing to ask
@@ -190,11 +190,11 @@ def test_a_crm_customer_list_shows_churn_by_cause_without_any_mapping() -> None:
     assert "Dataset in use: dataset 1 (customer list)" in [s.value for s in at.subheader]
     at.switch_page("pages/causes.py").run()
     assert not at.exception
-    shown = {metric.label: metric.value for metric in at.metric}
+    figures = {metric.label: metric.value for metric in at.metric}
     # 6 churned customers: dissatisfaction 3 of 6, competitor 2, unknown 1.
-    assert shown["Dissatisfaction"] == "50.0%"
-    assert shown["Competitor"] == "33.3%"
-    assert shown["Silent churn (unknown)"] == "16.7%"
+    assert figures["Dissatisfaction"] == "50.0%"
+    assert figures["Competitor"] == "33.3%"
+    assert figures["Silent churn (unknown)"] == "16.7%"
 
 
 def test_a_customer_list_without_a_status_asks_for_one() -> None:

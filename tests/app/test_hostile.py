@@ -3,12 +3,13 @@ each gets its message or loads with its rejected rows, and every page still rend
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from churn.whatif import Levers
-from tests.app.conftest import every_tab, new_app
+from tests.app.conftest import every_tab, new_app, shown
 from tests.data.make_hostile_corpus import write_corpus
 
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
@@ -54,7 +55,7 @@ def every_page_renders(at) -> None:
 )
 def test_a_hostile_upload_gets_a_message_and_the_app_goes_on(corpus: Path, name: str, message: str) -> None:
     at = upload(open_data(), name, (corpus / name).read_bytes())
-    assert at.error[0].value.startswith(message)
+    assert shown(at.error[0].value).startswith(message)
     every_page_renders(at)
 
 
@@ -148,3 +149,42 @@ def test_a_damaged_scenario_link_is_reset_with_a_warning(token: str) -> None:
     at.switch_page("pages/what-if.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("scenario in this link" in warning.value.lower() for warning in at.warning), token
+
+
+MARKDOWN_LINK = "[sign in again](http://evil.invalid)"
+MARKDOWN_IMAGE = "![x](evil.png)"  # a file name has no slashes
+
+
+def markdown_sources(at) -> list[str]:
+    """The Markdown source of every text element on the page and in the sidebar."""
+    kinds = ("markdown", "caption", "subheader", "header", "title", "success", "info", "warning", "error")
+    return [str(element.value) for kind in kinds for element in at.get(kind)] + [
+        str(element.value) for kind in kinds for element in at.sidebar.get(kind)
+    ]
+
+
+def test_markdown_from_the_data_is_shown_as_text() -> None:
+    # A file named, headed and filled with Markdown links and images, under a name that is one.
+    orders = (
+        f"customer_id,order_date,amount,{MARKDOWN_IMAGE}\n"
+        f"{MARKDOWN_LINK},2024-01-05,10,{MARKDOWN_LINK}\n"
+        f"B,2024-02-01,20,{MARKDOWN_IMAGE}\n"
+        f"{MARKDOWN_LINK},2024-03-01,5,x\n"
+        f"C,{MARKDOWN_IMAGE},5,x\n"
+    ).encode()
+    at = open_data()
+    at.text_input(key="data_name").set_value(MARKDOWN_LINK).run()
+    upload(at, f"{MARKDOWN_IMAGE}.csv", orders)
+    # The file's mapping, under its name, before it is loaded.
+    seen = [*markdown_sources(at), *(str(expander.label) for expander in at.expander)]
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    for path in PAGE_FILES.values():
+        at.switch_page(path).run()
+        assert not at.exception, path
+        seen += markdown_sources(at)
+    text = "\n".join(seen)
+    # The name and the file's name are on the pages, every bracket and colon escaped: no link, no image.
+    assert r"\[sign in again\]\(http\:\/\/evil\.invalid\)" in text
+    assert r"\!\[x\]\(evil\.png\)" in text
+    assert not re.search(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\):\/\/", text)

@@ -66,14 +66,19 @@ def app_url() -> Iterator[str]:
     yield from serve("streamlit.log")
 
 
-def serve(log_name: str) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free port, yield its URL once it answers, stop it."""
+def serve(log_name: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free port (with ``env`` added to the environment), yield
+    its URL once it answers, stop it. Its saved workspaces go to a folder of its own under
+    test-artifacts/, never the project's, unless ``env`` names one (CHURN_WORKSPACES)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
+    workspaces = ARTIFACTS.parent / f"workspaces-{Path(log_name).stem}"
+    environment = {**os.environ, "CHURN_WORKSPACES": str(workspaces), **(env or {})}
     with open(ARTIFACTS.parent / log_name, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)],
             cwd=ROOT,
+            env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -88,11 +88,11 @@ def test_runaway_query_is_interrupted_with_a_message(tmp_path: Path, monkeypatch
 def test_a_query_bigger_than_memory_spills_to_the_connections_own_temp_folder() -> None:
     import os
 
-    from churn.db import open_connection
+    from churn.db import open_connection, scratch_root, spill_folder
 
     con = open_connection(memory_limit="64MB")
-    folder = con.execute("select current_setting('temp_directory')").fetchone()[0]
-    assert "churn-duckdb-" in folder and not folder.startswith(os.getcwd())
+    folder = str(spill_folder(con))
+    assert folder.startswith(f"{scratch_root()}/spill-") and not folder.startswith(os.getcwd())
     con.execute("create table t as select i, hash(i)::varchar as s from range(4000000) r(i)")
     assert con.execute("select count(*) from (select * from t order by s)").fetchone() == (4000000,)
     con.close()

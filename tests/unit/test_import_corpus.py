@@ -371,6 +371,27 @@ def test_server_files_only_from_the_data_folder(tmp_path: Path) -> None:
             prepare_server_file(name, tmp_path)
 
 
+def test_a_link_out_of_the_data_folder_is_neither_offered_nor_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import churn.sources
+
+    data, outside = tmp_path / "data", tmp_path / "secret"
+    data.mkdir()
+    outside.mkdir()
+    (outside / "passwords.csv").write_text("customer_id,order_date,amount\nA,2024-01-01,1\n")
+    (data / "orders.csv").write_text("customer_id,order_date,amount\nB,2024-01-01,1\n")
+    (data / "inside.csv").symlink_to(data / "orders.csv")  # a link within the folder is fine
+    (data / "passwords.csv").symlink_to(outside / "passwords.csv")
+    (data / "etc").symlink_to("/etc")
+    monkeypatch.setattr(churn.sources, "DATA_DIR", data)
+    assert churn.sources.server_files() == ["inside.csv", "orders.csv"]
+    assert prepare_server_file("inside.csv", tmp_path).path == data / "orders.csv"
+    for name in ("passwords.csv", "etc/passwd"):
+        with raises_import_problem("is not a file in the server's data/ folder"):
+            prepare_server_file(name, tmp_path)
+
+
 # --- property: whatever the damage, loaded + rejected = rows read -------------------------------
 
 _text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from churn.ui import css_string, whole
+from churn.ui import css_string, markdown_text, whole
 
 
 def test_css_string_escapes_what_could_end_the_string_or_the_style_element() -> None:
@@ -19,3 +19,14 @@ def test_whole_numbers_are_written_without_a_decimal_point() -> None:
     # 4060.0 → 4060, 46.6 → 47, a missing value stays missing (pandas writes a lone empty cell as "").
     values = whole(pd.Series([4060.0, 46.6, None]))
     assert values.to_csv(index=False, header=False) == '4060\n47\n""\n'
+
+
+def test_markdown_text_leaves_no_markup_from_the_data() -> None:
+    hostile = "![logo](http://evil.test/i.png) [sign in](http://evil.test) <b>x</b> **y** :red[z] `c` a\\b\nnext"
+    escaped = markdown_text(hostile)
+    # Every ASCII punctuation mark is preceded by a backslash (CommonMark: a literal character).
+    assert escaped == (
+        r"\!\[logo\]\(http\:\/\/evil\.test\/i\.png\) \[sign in\]\(http\:\/\/evil\.test\) \<b\>x\<\/b\> "
+        r"\*\*y\*\* \:red\[z\] \`c\` a\\b next"
+    )
+    assert markdown_text("Shop A, 2024 年") == r"Shop A\, 2024 年"
