@@ -72,7 +72,8 @@ class View:
         values = self.orders.groupby("customer_id").agg(
             revenue=("amount", "sum"), orders=("amount", "size"), first=("order_date", "min"), cost=("cost", "sum")
         )
-        values = values.sort_values("revenue", ascending=False)
+        # Ties by customer id (the groupby's order), as in the app and the polars peer.
+        values = values.sort_values("revenue", ascending=False, kind="stable")
         rank = np.arange(1, len(values) + 1)
         bounds = np.cumsum([math.ceil(len(values) * share) for _, share in TIER_SHARES])
         values["tier"] = np.select([rank <= bound for bound in bounds], [tier for tier, _ in TIER_SHARES], "lead")

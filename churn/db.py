@@ -2,8 +2,10 @@
 
 Every browser session, the report command and the tests get their own connection from
 ``open_connection``: an in-memory database with external access limited to the folders it
-is given, no extension auto-install, bounded memory, threads and spill space, and its
-configuration locked so that no query can loosen it.
+is given, no extension auto-install, bounded memory, threads and spill space. The
+configuration of other connections is locked so that no query can loosen it; a browser
+session's is left open to one setter, the server's ``MEMORY_BUDGET``, which shares the memory
+DuckDB may use among the sessions alive (and no SQL but the program's own ever runs).
 
 Scratch files (a session's uploads, a connection's spill) live in one folder per process,
 ``<temp>/churn-<pid>``; ``remove_leftover_scratch`` deletes those of processes that are gone (a
@@ -16,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from functools import cache
 from pathlib import Path
@@ -32,6 +35,11 @@ DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_MEMORY_LIMIT = "3GB"
 DEFAULT_THREADS = 2
 
+# The memory of all browser sessions' connections together: this share of the machine, or
+# CHURN_MEMORY_BUDGET_MB; a session never gets less than MIN_SESSION_MEMORY_MB.
+MEMORY_SHARE = 0.6
+MEMORY_BUDGET_ENV = "CHURN_MEMORY_BUDGET_MB"
+MIN_SESSION_MEMORY_MB = 256
 # What one connection may spill to disk; DuckDB's own default is 90% of the free space.
 DEFAULT_SPILL_LIMIT = "20GB"
 SCRATCH_PREFIX = "churn-"
@@ -97,15 +105,99 @@ def spill_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(str(row[0])) if row and row[0] else None
 
 
+def machine_memory_bytes() -> int:
+    """The machine's physical memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def memory_budget_bytes() -> int:
+    """The memory all browser sessions' connections may use together: ``CHURN_MEMORY_BUDGET_MB``,
+    or 60% of the machine's memory."""
+    configured = os.environ.get(MEMORY_BUDGET_ENV)
+    if configured:
+        return int(float(configured) * 1_000_000)
+    return int(machine_memory_bytes() * MEMORY_SHARE)
+
+
+class MemoryBudget:
+    """The memory DuckDB may use in this process, shared equally by the connections of the
+    browser sessions alive: each one's ``memory_limit`` is the budget divided by their number
+    (at least MIN_SESSION_MEMORY_MB), set again whenever a session starts or ends. What does not
+    fit is spilled to the connection's temp folder, never allocated beyond the budget."""
+
+    def __init__(self, budget_bytes: int | None = None) -> None:
+        self._budget = budget_bytes
+        self._lock = threading.Lock()
+        self._connections: list[duckdb.DuckDBPyConnection] = []
+
+    @property
+    def budget_bytes(self) -> int:
+        return self._budget if self._budget is not None else memory_budget_bytes()
+
+    def share_bytes(self, sessions: int) -> int:
+        """Each session's memory limit when ``sessions`` are alive."""
+        return max(MIN_SESSION_MEMORY_MB * 1_000_000, self.budget_bytes // max(1, sessions))
+
+    def join(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Count ``con`` (a session's connection, opened with ``budgeted=True``) in the budget."""
+        with self._lock:
+            self._connections.append(con)
+            self._reshare()
+
+    def leave(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Stop counting ``con`` (before it is closed): the others get its share."""
+        with self._lock:
+            if any(joined is con for joined in self._connections):
+                self._connections = [joined for joined in self._connections if joined is not con]
+                self._reshare()
+
+    def _reshare(self) -> None:
+        limit_mb = self.share_bytes(len(self._connections)) // 1_000_000
+        for con in self._connections:
+            # A cursor is a connection of its own to the same database: it sets the database's
+            # limit without waiting for what the session's connection is running.
+            cursor = con.cursor()
+            try:
+                cursor.execute(f"set memory_limit = '{int(limit_mb)}MB'")
+            finally:
+                cursor.close()
+
+    def limits_mb(self) -> list[int]:
+        """The memory limit of each connection in the budget, in MB (for tests and the log)."""
+        with self._lock:
+            limits = []
+            for con in self._connections:
+                cursor = con.cursor()
+                try:
+                    row = cursor.execute("select current_setting('memory_limit')").fetchone()
+                finally:
+                    cursor.close()
+                limits.append(_megabytes(str(row[0]) if row else "0 MiB"))
+            return limits
+
+
+def _megabytes(setting: str) -> int:
+    """DuckDB's way of showing a memory size ("286.1 MiB", "1.3 GiB") in MB."""
+    number, unit = setting.split()
+    factor = {"bytes": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}[unit]
+    return round(float(number) * factor / 1_000_000)
+
+
+# The server's budget, shared by every browser session of the process.
+MEMORY_BUDGET = MemoryBudget()
+
+
 def open_connection(
     readable_dirs: list[Path] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
+    budgeted: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """Open a private, hardened in-memory DuckDB connection.
 
     Only files below ``readable_dirs`` can be read by SQL (the demo ``data/`` folder by
-    default); the configuration is locked afterwards.
+    default); the configuration is locked afterwards, but for a ``budgeted`` connection (a
+    browser session's), whose memory limit MemoryBudget sets as sessions come and go.
     """
     dirs = [DATA_DIR] if readable_dirs is None else readable_dirs
     con = duckdb.connect(
@@ -130,7 +222,8 @@ def open_connection(
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set enable_progress_bar = false")  # nothing written to the server's terminal
-    con.execute("set lock_configuration = true")
+    if not budgeted:
+        con.execute("set lock_configuration = true")
     return con
 
 

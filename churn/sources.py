@@ -95,6 +95,7 @@ IMPORT_PROBLEMS = (
     "map_unused",
     "no_valid_rows",
     "session_disk",
+    "cancelled",
 )
 
 

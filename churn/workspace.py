@@ -29,6 +29,7 @@ from churn.build import NODES, SETTINGS, VIEW_NODES, Builds, ViewSettings, table
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
 from churn.db import (
     DATA_DIR,
+    MEMORY_BUDGET,
     QueryError,
     load_sql,
     open_connection,
@@ -56,6 +57,7 @@ QUERY_TIMEOUT_SECONDS = 60.0
 LIST_SPAN_START = date(1990, 1, 1)
 # An import of one file (read, convert, load) is stopped after this long.
 IMPORT_TIMEOUT_SECONDS = 600.0
+IMPORT_SLOTS_ENV = "CHURN_IMPORT_SLOTS"
 SESSION_DISK_ENV = "CHURN_SESSION_DISK_MB"  # a session's uploaded files, in megabytes
 DEFAULT_SESSION_DISK_MB = 1000
 T = TypeVar("T")
@@ -126,6 +128,69 @@ class WorkspaceSnapshot:
     remembered: dict[Hashable, Any]
 
 
+def import_slots() -> int:
+    """How many imports may run at once in the server (``CHURN_IMPORT_SLOTS``; default one per
+    two cores, as each connection runs two threads)."""
+    configured = os.environ.get(IMPORT_SLOTS_ENV)
+    return max(1, int(configured) if configured else (os.cpu_count() or 1) // 2)
+
+
+class ImportQueue:
+    """The imports of the whole server, at most ``slots`` at once (reading a file is the heaviest
+    thing a session does, in time and memory); the others wait their turn, first come first
+    served, and are told how many are ahead of them."""
+
+    def __init__(self, slots: int | None = None) -> None:
+        self._slots = slots
+        self._changed = threading.Condition()
+        self._running = 0
+        self._waiting: list[object] = []
+
+    @contextmanager
+    def turn(
+        self, waiting: Callable[[int], None] | None = None, cancel: threading.Event | None = None
+    ) -> Iterator[None]:
+        """Wait for a free slot, then hold it until the block ends. ``waiting(n)`` is told the
+        number of imports ahead each time it changes; ``cancel`` set while waiting raises
+        ImportProblem "cancelled" (the session has ended)."""
+        ticket = object()
+        told = None
+        with self._changed:
+            self._waiting.append(ticket)
+        try:
+            while True:
+                with self._changed:
+                    slots = self._slots or import_slots()
+                    ahead = self._running + self._waiting.index(ticket) - slots + 1
+                    if ahead <= 0:
+                        self._waiting.remove(ticket)
+                        self._running += 1
+                        break
+                    if cancel is not None and cancel.is_set():
+                        raise ImportProblem("cancelled")
+                if waiting is not None and ahead != told:
+                    waiting(ahead)  # outside the lock: it may draw on a page
+                    told = ahead
+                with self._changed:
+                    self._changed.wait(0.2)
+        except BaseException:
+            with self._changed:
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                self._changed.notify_all()
+            raise
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+
+# The server's imports: one queue for every session of the process.
+IMPORT_QUEUE = ImportQueue()
+
+
 def session_disk_limit() -> int:
     """How many bytes of uploaded files one browser session may keep (``CHURN_SESSION_DISK_MB``,
     default 1000 MB): room for its dataset and a few earlier ones to switch back to."""
@@ -153,11 +218,21 @@ class Workspace:
         self._remembered: dict[Hashable, Any] = {}
 
     @classmethod
+    def _opened(cls, uploads: bool) -> Workspace:
+        """An empty workspace; with ``uploads``, a browser session's: a private folder for its
+        uploaded files, and memory that is a share of the server's budget (churn.db.MemoryBudget)."""
+        if not uploads:
+            return cls(open_connection([DATA_DIR]))
+        upload_dir = scratch_dir("session")
+        workspace = cls(open_connection([DATA_DIR, upload_dir], budgeted=True), upload_dir)
+        MEMORY_BUDGET.join(workspace.con)
+        return workspace
+
+    @classmethod
     def with_demo(cls, uploads: bool = False) -> Workspace:
         """A workspace on the demo dataset; with ``uploads``, a private folder for uploaded files
         that only this workspace's connection may read."""
-        upload_dir = scratch_dir("session") if uploads else None
-        workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
+        workspace = cls._opened(uploads)
         workspace.set_dataset("demo", load_demo(workspace.con))
         return workspace
 
@@ -186,8 +261,7 @@ class Workspace:
     def from_snapshot(cls, snapshot: WorkspaceSnapshot, uploads: bool = False) -> Workspace:
         """A new workspace, with a connection of its own, holding copies of what ``snapshot``
         holds: nothing of it is shared but the snapshot's immutable Arrow tables, read once."""
-        upload_dir = scratch_dir("session") if uploads else None
-        workspace = cls(open_connection([DATA_DIR, *([upload_dir] if upload_dir else [])]), upload_dir)
+        workspace = cls._opened(uploads)
         con = workspace.con
         for name, create, rows in snapshot.tables:
             con.execute(create)
@@ -214,6 +288,7 @@ class Workspace:
         self.con.interrupt()
         with self._lock:
             spill = spill_folder(self.con)
+            MEMORY_BUDGET.leave(self.con)
             self.con.close()
             if self.upload_dir is not None:
                 shutil.rmtree(self.upload_dir, ignore_errors=True)
@@ -310,21 +385,25 @@ class Workspace:
         name: str,
         files: list[DatasetFile] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
+        waiting: Callable[[int], None] | None = None,
     ) -> DatasetInfo:
         """Load a dataset of the session (``files`` to add a new one under ``name``); the demo is
         always there. A file that cannot be loaded raises ImportProblem and changes nothing.
-        ``progress(file name, number, of)`` is told before each file is read."""
+        The files are read in the server's IMPORT_QUEUE: ``waiting(n)`` is told how many imports
+        of other sessions are ahead while it waits; ``progress(file name, number, of)`` is told
+        before each file is read."""
         with self._lock:
             if name == "demo":
                 return self.set_dataset("demo", load_demo(self.con))
             chosen = files if files is not None else self.datasets[name]
             try:
-                create_canonical_tables(self.con)
-                loads = []
-                for number, file in enumerate(chosen, start=1):
-                    if progress is not None:
-                        progress(file.source.name, number, len(chosen))
-                    loads.append(self._import_step(file.source.name, partial(file.load, self.con)))
+                with IMPORT_QUEUE.turn(waiting, self._closed):
+                    create_canonical_tables(self.con)
+                    loads = []
+                    for number, file in enumerate(chosen, start=1):
+                        if progress is not None:
+                            progress(file.source.name, number, len(chosen))
+                        loads.append(self._import_step(file.source.name, partial(file.load, self.con)))
             except ImportProblem:
                 if not self._closed.is_set():
                     current = self.dataset.name if self.dataset else "demo"

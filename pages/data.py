@@ -396,6 +396,8 @@ if st.button(t("data.load"), type="primary", key="data_load"):
                 progress=lambda file, number, total: status.write(
                     t("data.loading_file", file=markdown_text(file), number=number, total=total)
                 ),
+                # The server reads a limited number of files at once (churn.workspace.IMPORT_QUEUE).
+                waiting=lambda ahead: status.write(t("data.waiting", count=format_int(ahead))),
             )
             status.write(t("data.building"))
             # Built now, under the steps shown, for the view the new dataset opens with.

@@ -241,3 +241,47 @@ def test_a_nine_day_export_shows_what_it_can_and_says_what_is_missing() -> None:
     assert not at.exception
     # No model predictions on 9 days, with the reason; the retention formula needs churn too.
     assert at.info[0].value.startswith("No predictions: the orders cover 9 days")
+
+
+def test_a_load_waiting_for_other_sessions_says_how_many_are_ahead(monkeypatch) -> None:
+    import threading
+
+    import churn.i18n
+    import churn.workspace
+    from churn.workspace import ImportQueue
+
+    queue = ImportQueue(slots=1)
+    monkeypatch.setattr(churn.workspace, "IMPORT_QUEUE", queue)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_session_loading() -> None:
+        with queue.turn():
+            holding.set()
+            release.wait(10)
+
+    # The steps of a load are shown while it runs and replaced by its outcome: the texts the page
+    # asked for are recorded as they are written.
+    said: list[str] = []
+    translate = churn.i18n.t
+
+    def recorded(key: str, **values: object) -> str:
+        text = translate(key, **values)
+        said.append(text)
+        if key == "data.waiting":
+            release.set()  # the other session's load ends once this one has said it waits
+        return text
+
+    monkeypatch.setattr(churn.i18n, "t", recorded)
+    other = threading.Thread(target=other_session_loading)
+    other.start()
+    holding.wait(5)
+    threading.Timer(30, release.set).start()  # at the latest: a load that never waits fails below
+    at = open_data()
+    at.file_uploader(key="data_upload_orders_0").upload("orders.csv", ORDERS_GBK, "text/csv").run()
+    at.button(key="data_load").click().run()
+    other.join(10)
+    assert not at.exception
+    assert any(
+        text.startswith("Waiting for the server: 1 other session is loading its data first") for text in said
+    ), said
+    assert "4 of 6 rows, 2 rejected" in at.success[0].value

@@ -108,7 +108,9 @@ def test_causes(frames, region) -> None:
 def test_tiers(frames, region) -> None:
     (summary, curve, by_tier), (our_summary, our_curve, our_by_tier) = both(frames, "tiers", region)
     assert_same(summary.reset_index(), our_summary)
-    assert_same(counts(curve, ["customer_id"], "curve"), our_curve)
+    # The curve's points in order; not by customer: two revenues equal to the cent can differ in
+    # the last bit between pandas' and polars' sums, so such ties may be ranked either way.
+    assert curve.to_list() == pytest.approx(our_curve["curve"].to_list(), rel=1e-9, abs=1e-9)
     assert_same(by_group(by_tier, "tier"), our_by_tier)
 
 

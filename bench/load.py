@@ -1,0 +1,192 @@
+"""A workshop opening the link at once: ``python -m bench.load --sessions 20``.
+
+Starts the dashboard on a free loopback port (nothing leaves the machine), opens one session
+to warm the server up (the demo is built once per process), then opens ``--sessions`` new
+browser sessions on /overview at the same moment, each in its own context of one headless
+Chromium (Debian's ``chromium``), and records for each the seconds from its request to its
+chart drawn. The server's resident memory is sampled throughout (peak), and again once every
+session has been closed and the server has let them go (``--server.disconnectedSessionTTL``).
+``--write`` puts the table into docs/benchmarks.md.
+
+The browser and the server share the machine's cores: on 2 cores, twenty Chromium pages drawing
+Plotly charts take much of the time measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.async_api import Browser, async_playwright
+
+from bench.browser import free_port
+from bench.run import write_docs
+from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOAD_START = "<!-- bench-load:start -->"
+LOAD_END = "<!-- bench-load:end -->"
+SESSION_TTL_SECONDS = 5
+DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace')"""
+
+
+def resident_mb(pid: int) -> float:
+    """The resident memory of process ``pid`` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time process ``pid`` has used (user and system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class MemorySampler:
+    """The peak resident memory of a process, sampled every 0.1 s in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = resident_mb(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, resident_mb(self.pid))
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def open_session(browser: Browser, url: str) -> float:
+    """Seconds from a new session's request for ``url`` to its chart drawn."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        start = time.perf_counter()
+        await page.goto(url, wait_until="commit", timeout=600_000)
+        await page.wait_for_function(DRAWN, timeout=600_000)
+        return time.perf_counter() - start
+    finally:
+        await context.close()
+
+
+async def measure(sessions: int, url: str, server_pid: int) -> dict[str, float]:
+    executable = chromium_path()
+    if executable is None:
+        raise SystemExit("Debian's chromium is needed: apt-get install -y chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        warm = await open_session(browser, url)
+        await asyncio.sleep(SESSION_TTL_SECONDS + 5)
+        before = resident_mb(server_pid)
+        cpu_before = cpu_seconds(server_pid)
+        with MemorySampler(server_pid) as sampler:
+            start = time.perf_counter()
+            timings = await asyncio.gather(*(open_session(browser, url) for _ in range(sessions)))
+            wall = time.perf_counter() - start
+        server_cpu = cpu_seconds(server_pid) - cpu_before
+        await browser.close()
+    # The server lets a closed session go after its TTL; then its workspace is released.
+    await asyncio.sleep(SESSION_TTL_SECONDS + 10)
+    after = resident_mb(server_pid)
+    return {
+        "sessions": sessions,
+        "warm_s": warm,
+        "median_s": statistics.median(timings),
+        "slowest_s": max(timings),
+        "fastest_s": min(timings),
+        "wall_s": wall,
+        "server_cpu_s": server_cpu,
+        "rss_before_mb": before,
+        "rss_peak_mb": sampler.peak,
+        "rss_after_mb": after,
+    }
+
+
+def serve(port: int) -> subprocess.Popen[bytes]:
+    """The dashboard on 127.0.0.1:``port``, closed sessions let go after SESSION_TTL_SECONDS."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.disconnectedSessionTTL",
+            str(SESSION_TTL_SECONDS),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise SystemExit("The server did not start.")
+
+
+def table(result: dict[str, float]) -> str:
+    return "\n".join(
+        [
+            "| sessions at once | first view, median (s) | fastest (s) | slowest (s) | all drawn (s) "
+            "| server CPU (s) | first session after start (s) | server RSS before (MB) | peak (MB) "
+            "| after closing (MB) |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {result['sessions']:.0f} | {result['median_s']:.1f} | {result['fastest_s']:.1f} "
+            f"| {result['slowest_s']:.1f} | {result['wall_s']:.1f} | {result['server_cpu_s']:.1f} "
+            f"| {result['warm_s']:.1f} "
+            f"| {result['rss_before_mb']:,.0f} | {result['rss_peak_mb']:,.0f} | {result['rss_after_mb']:,.0f} |",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20, help="new sessions opened at once (default 20)")
+    parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    port = free_port()
+    server = serve(port)
+    try:
+        result = asyncio.run(measure(args.sessions, f"http://127.0.0.1:{port}/overview", server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = table(result)
+    print(text)
+    if args.write:
+        write_docs(text, LOAD_START, LOAD_END)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
