@@ -281,7 +281,7 @@ def test_a_load_waiting_for_other_sessions_says_how_many_are_ahead(monkeypatch) 
     at.button(key="data_load").click().run()
     other.join(10)
     assert not at.exception
-    assert any(
-        text.startswith("Waiting for the server: 1 other session is loading its data first") for text in said
-    ), said
+    assert any(text.startswith("Waiting for the server: 1 other session is loading its data first") for text in said), (
+        said
+    )
     assert "4 of 6 rows, 2 rejected" in at.success[0].value
