@@ -14,11 +14,13 @@ server killed mid-upload), when a server or the command line starts.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from functools import cache
 from pathlib import Path
@@ -40,8 +42,15 @@ DEFAULT_THREADS = 2
 MEMORY_SHARE = 0.6
 MEMORY_BUDGET_ENV = "CHURN_MEMORY_BUDGET_MB"
 MIN_SESSION_MEMORY_MB = 256
+# A session without a run for CHURN_IDLE_MINUTES gives its memory back: its limit drops to
+# IDLE_SESSION_MEMORY_MB, DuckDB moves its tables to the session's temp folder, and the active
+# sessions share the budget; its next run gets its share back (the tables are read back as used).
+IDLE_MINUTES_ENV = "CHURN_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES = 15.0
+IDLE_SESSION_MEMORY_MB = 32
 # What one connection may spill to disk; DuckDB's own default is 90% of the free space.
 DEFAULT_SPILL_LIMIT = "20GB"
+logger = logging.getLogger(__name__)
 SCRATCH_PREFIX = "churn-"
 
 CONNECTION_MACROS = ("parse_values", "period_list")
@@ -101,7 +110,12 @@ def remove_leftover_scratch() -> list[Path]:
 
 def spill_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
     """Where ``con`` spills what does not fit in memory (None when it has no such folder)."""
-    row = con.execute("select current_setting('temp_directory')").fetchone()
+    # Asked through a cursor of its own: ``con`` may be busy (a query being interrupted).
+    cursor = con.cursor()
+    try:
+        row = cursor.execute("select current_setting('temp_directory')").fetchone()
+    finally:
+        cursor.close()
     return Path(str(row[0])) if row and row[0] else None
 
 
@@ -119,41 +133,93 @@ def memory_budget_bytes() -> int:
     return int(machine_memory_bytes() * MEMORY_SHARE)
 
 
+def idle_seconds() -> float:
+    """How long a session may go without a run before it gives its memory back."""
+    return float(os.environ.get(IDLE_MINUTES_ENV) or DEFAULT_IDLE_MINUTES) * 60
+
+
 class MemoryBudget:
     """The memory DuckDB may use in this process, shared equally by the connections of the
-    browser sessions alive: each one's ``memory_limit`` is the budget divided by their number
-    (at least MIN_SESSION_MEMORY_MB), set again whenever a session starts or ends. What does not
-    fit is spilled to the connection's temp folder, never allocated beyond the budget."""
+    active browser sessions: each one's ``memory_limit`` is the budget divided by their number
+    (at least MIN_SESSION_MEMORY_MB), set again whenever a session starts, ends, goes idle or
+    comes back. An idle session (no run for ``idle_seconds``) is held to IDLE_SESSION_MEMORY_MB.
+    What does not fit is spilled to the connection's temp folder, never allocated beyond the
+    budget."""
 
-    def __init__(self, budget_bytes: int | None = None) -> None:
+    def __init__(self, budget_bytes: int | None = None, idle_after_seconds: float | None = None) -> None:
         self._budget = budget_bytes
+        self._idle_after = idle_after_seconds
         self._lock = threading.Lock()
         self._connections: list[duckdb.DuckDBPyConnection] = []
+        self._last_run: dict[int, float] = {}  # by id() of the connection
+        self._idle: set[int] = set()
+        self._sweeper: threading.Thread | None = None
 
     @property
     def budget_bytes(self) -> int:
         return self._budget if self._budget is not None else memory_budget_bytes()
 
+    @property
+    def idle_after_seconds(self) -> float:
+        return self._idle_after if self._idle_after is not None else idle_seconds()
+
     def share_bytes(self, sessions: int) -> int:
-        """Each session's memory limit when ``sessions`` are alive."""
+        """Each active session's memory limit when ``sessions`` are active."""
         return max(MIN_SESSION_MEMORY_MB * 1_000_000, self.budget_bytes // max(1, sessions))
 
     def join(self, con: duckdb.DuckDBPyConnection) -> None:
         """Count ``con`` (a session's connection, opened with ``budgeted=True``) in the budget."""
         with self._lock:
             self._connections.append(con)
+            self._last_run[id(con)] = time.monotonic()
             self._reshare()
+            if self._sweeper is None:
+                self._sweeper = threading.Thread(target=self._sweep, name="memory-budget", daemon=True)
+                self._sweeper.start()
 
     def leave(self, con: duckdb.DuckDBPyConnection) -> None:
         """Stop counting ``con`` (before it is closed): the others get its share."""
         with self._lock:
             if any(joined is con for joined in self._connections):
                 self._connections = [joined for joined in self._connections if joined is not con]
+                self._last_run.pop(id(con), None)
+                self._idle.discard(id(con))
                 self._reshare()
 
+    def ran(self, con: duckdb.DuckDBPyConnection) -> None:
+        """``con``'s session runs (a page, a widget change): an idle session gets its share back."""
+        with self._lock:
+            if id(con) in self._last_run:
+                self._last_run[id(con)] = time.monotonic()
+                if id(con) in self._idle:
+                    self._idle.discard(id(con))
+                    self._reshare()
+
+    def release_idle(self) -> int:
+        """Hold the sessions that have gone idle to IDLE_SESSION_MEMORY_MB; how many there are."""
+        with self._lock:
+            now = time.monotonic()
+            idle = {key for key, last in self._last_run.items() if now - last >= self.idle_after_seconds}
+            if idle != self._idle:
+                self._idle = idle
+                self._reshare()
+            return len(idle)
+
+    def _sweep(self) -> None:
+        while True:
+            time.sleep(max(1.0, min(60.0, self.idle_after_seconds / 4)))
+            try:
+                self.release_idle()
+            except duckdb.Error:  # a connection closed without leaving: left out next time
+                logger.exception("Could not share the memory budget")
+                with self._lock:
+                    self._connections = [con for con in self._connections if _is_open(con)]
+
     def _reshare(self) -> None:
-        limit_mb = self.share_bytes(len(self._connections)) // 1_000_000
+        active = [con for con in self._connections if id(con) not in self._idle]
+        share_mb = self.share_bytes(len(active)) // 1_000_000
         for con in self._connections:
+            limit_mb = IDLE_SESSION_MEMORY_MB if id(con) in self._idle else share_mb
             # A cursor is a connection of its own to the same database: it sets the database's
             # limit without waiting for what the session's connection is running.
             cursor = con.cursor()
@@ -174,6 +240,14 @@ class MemoryBudget:
                     cursor.close()
                 limits.append(_megabytes(str(row[0]) if row else "0 MiB"))
             return limits
+
+
+def _is_open(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.cursor().close()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def _megabytes(setting: str) -> int:

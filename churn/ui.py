@@ -7,8 +7,10 @@ import hmac
 import logging
 import os
 import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -60,6 +62,24 @@ _SIGNED_IN = "signed_in"
 # A wrong password waits this long before the prompt returns: guessing stays slow.
 WRONG_PASSWORD_DELAY_SECONDS = 1.0
 logger = logging.getLogger(__name__)
+
+
+# New sessions open a few at a time, one per core: twenty people opening the link at once are
+# served in turn (the first in about a second) instead of all together at the end. A session
+# waits at most OPENING_WAIT_SECONDS for its turn (a saved workspace can take long to open).
+_OPENING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+OPENING_WAIT_SECONDS = 15.0
+
+
+@contextmanager
+def _opening_turn(first_run: bool) -> Iterator[None]:
+    """Hold one of the server's opening turns during a session's first run (nothing otherwise)."""
+    acquired = first_run and _OPENING.acquire(timeout=OPENING_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if acquired:
+            _OPENING.release()
 
 
 def _release(workspace: Workspace) -> None:
@@ -636,7 +656,14 @@ def run_app() -> None:
         prompts = [st.Page(_sign_in, title=t("signin.title"), url_path=name) for name, _, _ in PAGES]
         st.navigation([_root_page(_sign_in), *prompts], position="hidden").run()
         return
+    with _opening_turn(first_run=_IN_APP not in st.session_state):
+        _run_signed_in()
+
+
+def _run_signed_in() -> None:
+    """The app for a signed-in session: its workspace, the sidebar, then the page."""
     workspace = session_workspace()
+    workspace.session_ran()
     _open_linked_workspace(workspace)
     settings = sidebar_settings(workspace)
     # Again, in the language the sidebar has just set (the first call had the previous run's).

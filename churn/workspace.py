@@ -228,6 +228,11 @@ class Workspace:
         MEMORY_BUDGET.join(workspace.con)
         return workspace
 
+    def session_ran(self) -> None:
+        """The session runs a page: a session that had gone idle and given its memory back gets
+        its share of the server's budget again (churn.db.MemoryBudget)."""
+        MEMORY_BUDGET.ran(self.con)
+
     @classmethod
     def with_demo(cls, uploads: bool = False) -> Workspace:
         """A workspace on the demo dataset; with ``uploads``, a private folder for uploaded files

@@ -3,6 +3,7 @@ browser sessions (churn.db.MemoryBudget) and imports taken in turn (churn.worksp
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 import churn.workspace
 from bench.generate import generate
 from churn import db
-from churn.db import MIN_SESSION_MEMORY_MB, MemoryBudget, open_connection
+from churn.db import IDLE_SESSION_MEMORY_MB, MIN_SESSION_MEMORY_MB, MemoryBudget, open_connection
 from churn.ingest import DatasetFile
 from churn.page_data import default_settings
 from churn.sources import ImportProblem, prepare_file
@@ -36,6 +37,42 @@ def test_the_budget_is_shared_equally_by_the_live_sessions() -> None:
     finally:
         for con in connections:
             con.close()
+
+
+def test_an_idle_session_gives_its_memory_back_and_gets_it_again_when_it_runs() -> None:
+    budget = MemoryBudget(900_000_000, idle_after_seconds=3)
+    idle, active = open_connection(budgeted=True), open_connection(budgeted=True)
+    try:
+        # About 90 MB of table in the session that will go idle.
+        idle.execute("create table t as select range as n, md5(range::varchar) as text from range(2000000)")
+        budget.join(idle)
+        budget.join(active)
+        held = idle.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()
+        assert held is not None and held[0] > 80_000_000
+        assert budget.limits_mb() == [450, 450]
+        time.sleep(3.1)
+        budget.ran(active)
+        assert budget.release_idle() == 1
+        assert budget.limits_mb() == [IDLE_SESSION_MEMORY_MB, 900]  # the active one has it all
+        # DuckDB moved the idle session's table to its temp folder.
+        idle.execute("select count(*) from t").fetchall()
+        in_memory = idle.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()
+        assert in_memory is not None and in_memory[0] <= IDLE_SESSION_MEMORY_MB * 1_000_000
+        budget.ran(idle)  # its next run
+        assert budget.limits_mb() == [450, 450]
+        assert idle.execute("select count(*) from t").fetchone() == (2_000_000,)
+    finally:
+        budget.leave(idle)
+        budget.leave(active)
+        idle.close()
+        active.close()
+
+
+def test_idle_minutes_are_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHURN_IDLE_MINUTES", raising=False)
+    assert MemoryBudget().idle_after_seconds == 15 * 60
+    monkeypatch.setenv("CHURN_IDLE_MINUTES", "2")
+    assert MemoryBudget().idle_after_seconds == 120
 
 
 def test_the_budget_is_60_percent_of_the_machine_or_configured(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,3 +183,35 @@ def test_two_large_uploads_under_a_small_budget_both_complete(tmp_path: Path, mo
     waits = [outcome[1] for outcome in outcomes.values() if isinstance(outcome, tuple)]
     assert loaded == [1_000_000, 1_000_000]
     assert sorted(waits) == [[], [1]]  # one queued behind the other
+
+
+def resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.slow
+def test_the_memory_of_a_large_upload_is_returned_when_its_session_ends(tmp_path: Path) -> None:
+    # A session loads 1M order lines (48 MB of CSV), builds its tables and opens the default view;
+    # once it has ended, the process holds at most 200 MB more than before it started (what is
+    # left is the allocators' cache, not the session's data).
+    orders = generate(1_000_000, tmp_path, formats=("csv",))["orders.csv"]
+    warm_up = Workspace.with_demo(uploads=True)  # the libraries' own first allocations
+    warm_up.close()
+    gc.collect()
+    before = resident_mb()
+    workspace = Workspace.with_demo(uploads=True)
+    assert workspace.upload_dir is not None
+    shutil.copy(orders, workspace.upload_dir / "orders.csv")
+    prepared = prepare_file(workspace.upload_dir / "orders.csv", "orders.csv", workspace.upload_dir)
+    workspace.load_dataset("big", [DatasetFile(prepared, "orders")])
+    workspace.ensure_derived(default_settings(workspace))
+    during = resident_mb()
+    workspace.close()
+    del workspace
+    gc.collect()
+    after = resident_mb()
+    assert during - before > 200  # the session did hold more than the allowance
+    assert after - before < 200, (before, during, after)
