@@ -7,6 +7,7 @@ import hmac
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
@@ -724,11 +726,11 @@ def report_download(workspace: Workspace, settings: Settings) -> None:
         return report.encode("utf-8")
 
     with st.sidebar:
-        st.download_button(
+        download_button(
             t("report.download"),
             build,
-            file_name=report_file_name(dataset.name, settings.as_of),
-            mime="text/html",
+            report_file_name(dataset.name, settings.as_of),
+            "text/html",
             help=t("report.download_help"),
             on_click="ignore",
             key="report_download",
@@ -750,18 +752,32 @@ def periods_file_label(starts: pd.Series, grain: str) -> str:
     return f"{period_file_label(first, grain)}-to-{period_file_label(last, grain)}"
 
 
+_DOWNLOAD_TAG = "download_tag"
+# The session's tag in a download's file name: 16 hexadecimal digits.
+DOWNLOAD_TAG_PATTERN = re.compile(r"-[0-9a-f]{16}(?=\.[a-z]+$)")
+
+
+def private_file_name(file_name: str) -> str:
+    """``file_name`` with this session's random tag before its extension
+    ("rejected-rows-3f9a0c1e7b2d4a68.csv"). Streamlit serves a download at an address made from
+    its contents and its name, to whoever asks for that address: with the tag, no other session
+    can work the address out, even for contents it could guess."""
+    tag = st.session_state.setdefault(_DOWNLOAD_TAG, secrets.token_hex(8))
+    stem, dot, extension = file_name.rpartition(".")
+    return f"{stem}-{tag}.{extension}" if dot else f"{file_name}-{tag}"
+
+
+def download_button(label: str, data: Any, file_name: str, mime: str, **options: Any) -> None:
+    """The one way to offer a download: ``st.download_button`` with the file name made private to
+    the session (``private_file_name``)."""
+    st.download_button(label, data, file_name=private_file_name(file_name), mime=mime, **options)
+
+
 def csv_download(table: pd.DataFrame, file_name: str, key: str) -> None:
     """A button under a chart that downloads the table behind it as CSV, headers as shown (UTF-8
     with a byte-order mark, so that Excel reads Chinese; no cell runs as a formula:
     churn.export.csv_bytes), without rerunning the page."""
-    st.download_button(
-        t("download.chart_csv"),
-        csv_bytes(table),
-        file_name=file_name,
-        mime="text/csv",
-        on_click="ignore",
-        key=key,
-    )
+    download_button(t("download.chart_csv"), csv_bytes(table), file_name, "text/csv", on_click="ignore", key=key)
 
 
 def percent_label(text: str) -> str:

@@ -19,6 +19,7 @@ from churn.summary import causes_reading
 from churn.ui import (
     current_settings,
     dimension_selectbox,
+    download_button,
     explain_missing_churn,
     file_uploader,
     lazy_tabs,
@@ -252,7 +253,7 @@ if mapping_tab.open:
         left, middle, right = st.columns(3)
         with left:
             mapping = reasons[["reason", "category", "cause", "automatic_cause", "customers", "lost_customers"]]
-            st.download_button(
+            download_button(
                 t("causes.download_mapping"),
                 csv_bytes(mapping),
                 file_name="reason-mapping.csv",

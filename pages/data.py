@@ -39,6 +39,7 @@ from churn.ui import (
     WORKSPACE_PARAM,
     current_settings,
     current_view,
+    download_button,
     file_uploader,
     forget_saved_workspace,
     keep_saved_workspace,
@@ -453,7 +454,7 @@ else:
         }
     )
     st.dataframe(shown.head(1000), hide_index=True)
-    st.download_button(
+    download_button(
         t("data.download_rejects"),
         csv_bytes(shown),
         file_name="rejected-rows.csv",

@@ -18,7 +18,14 @@ from churn.i18n import format_int, format_money, format_percent, money_label, t
 from churn.page_data import LifetimeValue
 from churn.summary import ltv_reading, ltv_trust
 from churn.tiers import TIERS
-from churn.ui import current_settings, dimension_selectbox, explain_missing_churn, session_workspace, whole
+from churn.ui import (
+    current_settings,
+    dimension_selectbox,
+    download_button,
+    explain_missing_churn,
+    session_workspace,
+    whole,
+)
 from churn.value import monthly_rate
 
 SPLITS = ("tier", "cohort", "region", "channel", "all")
@@ -232,7 +239,7 @@ with warning_tab:
         return language.copy().run(lambda: csv_bytes(listed_table(warned)))
 
     st.dataframe(listed_table(warned.head(500)), hide_index=True, column_config={value_column: money})
-    st.download_button(
+    download_button(
         t("ltv.download"),
         partial(listed_csv, contextvars.copy_context()),
         file_name=f"early-warning-{settings.as_of.isoformat()}.csv",

@@ -15,7 +15,15 @@ from churn.metrics import losses_by_segment, tier_most_at_risk
 from churn.page_data import Tiers
 from churn.summary import tiers_reading
 from churn.tiers import TIER_ORDER, TIERS, default_migration_windows, migration_matrix
-from churn.ui import current_settings, explain_missing_churn, lazy_tabs, session_workspace, show_query_error, whole
+from churn.ui import (
+    current_settings,
+    download_button,
+    explain_missing_churn,
+    lazy_tabs,
+    session_workspace,
+    show_query_error,
+    whole,
+)
 
 workspace = session_workspace()
 settings = current_settings()
@@ -219,7 +227,7 @@ if churn_tab.open:
                         ): st.column_config.NumberColumn(format="localized")
                     },
                 )
-                st.download_button(
+                download_button(
                     t("tiers.download_lost"),
                     csv_bytes(shown),
                     file_name=f"lost-platinum-gold-{last.period_start.isoformat()}.csv",
@@ -269,7 +277,7 @@ if migration_tab.open:
                 money_label(t("tiers.col_value_after")): whole(drops["value_after"]),
             }
         )
-        st.download_button(
+        download_button(
             t("tiers.download_drops"),
             csv_bytes(drops_table),
             file_name="tier-drops.csv",

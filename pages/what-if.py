@@ -17,6 +17,7 @@ from churn.tiers import TIERS
 from churn.ui import (
     SAVED_SCENARIOS,
     current_settings,
+    download_button,
     explain_missing_churn,
     markdown_text,
     session_workspace,
@@ -412,7 +413,7 @@ else:
             t("whatif.open"): st.column_config.LinkColumn(display_text=t("whatif.open")),
         },
     )
-    st.download_button(
+    download_button(
         t("whatif.download"),
         csv_bytes(shown.drop(columns=t("whatif.open"))),
         file_name="what-if-scenarios.csv",

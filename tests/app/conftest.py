@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from churn.i18n import t
+from churn.ui import DOWNLOAD_TAG_PATTERN
 
 APP = str(Path(__file__).resolve().parent / "entry.py")
 
@@ -94,7 +95,8 @@ def every_tab(at: AppTest, page: str) -> Iterator[str]:
 class Download:
     label: str
     data: Any
-    file_name: str | None
+    file_name: str | None  # without the session's tag (churn.ui.private_file_name)
+    served_as: str | None  # with it
 
     def content(self) -> bytes:
         data = self.data() if callable(self.data) else self.data
@@ -109,7 +111,9 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Download]]:
     real = st.download_button
 
     def recording(label: str, data: Any, file_name: str | None = None, *args: Any, **kwargs: Any) -> bool:
-        drawn.append(Download(label, data, file_name))
+        # Every download's name carries its session's tag.
+        assert file_name and DOWNLOAD_TAG_PATTERN.search(file_name), file_name
+        drawn.append(Download(label, data, DOWNLOAD_TAG_PATTERN.sub("", file_name), file_name))
         return real(label, data, file_name, *args, **kwargs)
 
     monkeypatch.setattr(st, "download_button", recording)

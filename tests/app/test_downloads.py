@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from churn.i18n import MESSAGES, set_language
+from churn.ui import DOWNLOAD_TAG_PATTERN
 from tests.app.conftest import Download, every_tab, new_app
 from tests.app.test_hostile import PAGE_FILES
 
@@ -27,6 +28,23 @@ def test_every_page_offers_the_report(downloads: list[Download]) -> None:
         assert [report.file_name for report in reports] == ["churn-report-demo-2025-12-31.html"], path
         # Not built while the page runs: only the click calls it.
         assert callable(reports[0].data), path
+
+
+def test_a_download_is_named_for_its_session_only(downloads: list[Download]) -> None:
+    # Streamlit serves a download at an address made from its contents and name: the random tag
+    # of each session in the name makes the address of the same file differ between sessions.
+    new_app()
+    first = {download.file_name: download.served_as for download in downloads}
+    downloads.clear()
+    new_app()
+    second = {download.file_name: download.served_as for download in downloads}
+    assert first.keys() == second.keys() and "churn-report-demo-2025-12-31.html" in first
+    for name, served_as in first.items():
+        assert served_as != second[name]
+        assert served_as is not None and DOWNLOAD_TAG_PATTERN.sub("", served_as) == name
+    # The same session keeps its tag from run to run.
+    tags = {served_as.rsplit("-", 1)[1].split(".")[0] for served_as in first.values() if served_as}
+    assert len(tags) == 1
 
 
 def test_the_report_is_built_when_clicked_in_the_page_language(downloads: list[Download]) -> None:
