@@ -76,27 +76,23 @@ def wait_idle(page: Page, timeout_ms: int = 600_000) -> None:
     )
 
 
-@contextmanager
-def served(script: Path) -> Iterator[str]:
-    """A Streamlit server of ``script`` on a free port; its address."""
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
+def start_server(script: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
+    """A Streamlit server of ``script`` on 127.0.0.1:``port``, with Streamlit's ``options``."""
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    return subprocess.Popen(
+        [*command, "--server.address", "127.0.0.1", "--server.headless", "true", *options],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextmanager
+def served(script: Path) -> Iterator[str]:
+    """A Streamlit server of ``script`` on a free port; its address."""
+    port = free_port()
+    server = start_server(script, port)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

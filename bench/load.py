@@ -32,7 +32,7 @@ from playwright.async_api import Browser, async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.browser import FLOOR_APP, free_port
+from bench.browser import FLOOR_APP, free_port, start_server
 from bench.run import write_docs
 from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
@@ -49,9 +49,9 @@ DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
     && document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace')"""
 
 
-def resident_mb(pid: int) -> float:
-    """The resident memory of process ``pid`` in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def resident_mb(pid: int | None = None) -> float:
+    """The resident memory of process ``pid`` (this one by default) in MB."""
+    for line in Path(f"/proc/{pid or 'self'}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -161,27 +161,7 @@ async def measure(sessions: int, port: int, server_pid: int, client: str) -> dic
 
 def serve(port: int, script: Path) -> subprocess.Popen[bytes]:
     """``script`` served on 127.0.0.1:``port``, closed sessions let go after SESSION_TTL_SECONDS."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.disconnectedSessionTTL",
-            str(SESSION_TTL_SECONDS),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_server(script, port, "--server.disconnectedSessionTTL", str(SESSION_TTL_SECONDS))
     for _ in range(120):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)

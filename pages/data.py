@@ -397,7 +397,7 @@ if st.button(t("data.load"), type="primary", key="data_load"):
                 progress=lambda file, number, total: status.write(
                     t("data.loading_file", file=markdown_text(file), number=number, total=total)
                 ),
-                # The server reads a limited number of files at once (churn.workspace.IMPORT_QUEUE).
+                # The server loads a few datasets at once (churn.workspace.IMPORT_QUEUE).
                 waiting=lambda ahead: status.write(t("data.waiting", count=format_int(ahead))),
             )
             status.write(t("data.building"))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
+from bench.load import resident_mb
 from churn.db import scratch_root
 from tests.app.conftest import new_app
 
@@ -19,13 +20,6 @@ def orders_csv(cycle: int) -> bytes:
     """About 1.5 MB of orders, different in each cycle (so nothing is shared between uploads)."""
     rows = [f"C{n % 3000}-{cycle},2024-{n % 12 + 1:02d}-{n % 28 + 1:02d},{n % 500 + 1}.5" for n in range(60_000)]
     return ("customer_id,order_date,amount\n" + "\n".join(rows) + "\n").encode()
-
-
-def resident_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 @pytest.mark.slow

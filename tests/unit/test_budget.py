@@ -13,6 +13,7 @@ import pytest
 
 import churn.workspace
 from bench.generate import generate
+from bench.load import resident_mb
 from churn import db
 from churn.db import IDLE_SESSION_MEMORY_MB, MIN_SESSION_MEMORY_MB, MemoryBudget, open_connection
 from churn.ingest import DatasetFile
@@ -183,13 +184,6 @@ def test_two_large_uploads_under_a_small_budget_both_complete(tmp_path: Path, mo
     waits = [outcome[1] for outcome in outcomes.values() if isinstance(outcome, tuple)]
     assert loaded == [1_000_000, 1_000_000]
     assert sorted(waits) == [[], [1]]  # one queued behind the other
-
-
-def resident_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 @pytest.mark.slow
