@@ -11,17 +11,19 @@ test checks the drawing against this declaration.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
-from churn.causes import apply_overrides, classify_reasons, reason_map_params
-from churn.db import build_table, load_sql, query_parameters, quote_identifier, run_query
+from churn.causes import apply_overrides, classify_reasons, reason_choices
+from churn.db import DATA_DIR, QueryError, build_table, load_sql, query_parameters, quote_identifier, run_query
 from churn.tiers import TierRule, migration_params
 
 # The tables an import writes (churn/ingest): every derived table starts from them.
@@ -81,7 +83,11 @@ def _build_reason_map(con: duckdb.DuckDBPyConnection, node: Node, values: Mappin
     """Classify every reason on record, apply the user's corrections, fill ``reason_map``; the
     classified table (with its counts) is what the causes page shows."""
     reasons = apply_overrides(classify_reasons(run_query(con, "reasons_on_record")), dict(values["reason_overrides"]))
-    build_table(con, "reason_map", "reason_map", reason_map_params(reasons))
+    con.register("reason_choices", reason_choices(reasons))
+    try:
+        build_table(con, "reason_map", "reason_map")
+    finally:
+        con.unregister("reason_choices")
     return reasons
 
 
@@ -275,17 +281,170 @@ def _hashable(value: Any) -> Hashable:
     return value  # type: ignore[no-any-return]
 
 
+def setting_record(value: Any) -> Any:
+    """A setting's value as JSON (a built folder's manifest records what each table was built for)."""
+    if isinstance(value, TierRule):
+        return [value.to_text(), value.basis, value.window]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [setting_record(item) for item in value]
+    return value
+
+
+# The manifest of a folder built by ``python -m churn build`` (churn.engine), and the folders of
+# its tables and of its stored query results.
+BUILT_MANIFEST = "built.json"
+BUILT_TABLES = "tables"
+BUILT_RESULTS = "results"
+# How the command line sets each setting of a view (for the message when one differs).
+BUILD_OPTIONS = {
+    "as_of": "--as-of",
+    "window_days": "--window",
+    "tier_rule": "--tiers / --tier-basis / --tier-window",
+    "reason_overrides": "--reason-map",
+}
+
+
+class NotBuilt(QueryError):
+    """A built folder has no table for these settings: they need the order lines, and a new build."""
+
+    def __init__(self, table: str, settings: list[str], options: list[str]) -> None:
+        self.table = table
+        self.settings = settings
+        self.options = options  # the build command's options that set them (none: only the default is built)
+        self.command = " ".join(["python -m churn build FILE… --out DIR", *(f"{option} …" for option in options)])
+        hint = f"Build it again with them: {self.command}" if options else "Only the pages' default is built."
+        super().__init__(f"The built dataset has no {table} for this {', '.join(settings)}.", hint)
+
+
+@dataclass(frozen=True)
+class BuiltFolder:
+    """A folder of derived tables built by ``python -m churn build``: what was built for which settings."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: Path) -> BuiltFolder:
+        """Read the manifest; ValueError when ``path`` is not a built folder (or a damaged one)."""
+        try:
+            manifest = json.loads((path / BUILT_MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{path.name} is not a built dataset (no readable {BUILT_MANIFEST}).") from error
+        entries = manifest.get("tables") if isinstance(manifest, dict) else None
+        if not isinstance(entries, list) or not entries:
+            raise ValueError(f"{path.name}: {BUILT_MANIFEST} lists no tables.")
+        for entry in [*entries, *manifest.get("results", [])]:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or not _BUILT_NAME.fullmatch(name):
+                raise ValueError(f"{path.name}: {BUILT_MANIFEST} names a table {name!r} that cannot be one.")
+        missing = [
+            entry["name"] for entry in entries if not list((path / BUILT_TABLES / entry["name"]).glob("*.parquet"))
+        ]
+        if missing:
+            raise ValueError(f"{path.name}: the files of {', '.join(missing)} are missing.")
+        return cls(path, manifest)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The view's settings it was built for (as_of, window_days, tiers, …), as recorded."""
+        recorded: dict[str, Any] = self.manifest["settings"]
+        return recorded
+
+    @property
+    def view(self) -> ViewSettings:
+        """The view it was built for: as-of date, W, tier rule and reason corrections."""
+        recorded = self.settings
+        rule = TierRule(TierRule.shares_from_text(recorded["tiers"]), recorded["tier_basis"], recorded["tier_window"])
+        overrides = tuple(
+            sorted(((reason, category), cause) for reason, category, cause in recorded["reason_overrides"])
+        )
+        return ViewSettings(date.fromisoformat(recorded["as_of"]), int(recorded["window_days"]), rule, overrides)
+
+    def files(self, kind: str, name: str) -> list[str]:
+        """The Parquet files of a table (kind ``BUILT_TABLES``) or stored result (``BUILT_RESULTS``)."""
+        return sorted(str(part) for part in (self.path / kind / name).glob("*.parquet"))
+
+    def match(self, table: str, values: Mapping[str, Any]) -> str | None:
+        """The folder name of ``table`` built for ``values``; None when it was not built for them."""
+        wanted = {setting: setting_record(values.get(setting)) for setting in all_settings(table)}
+        for entry in self.manifest["tables"]:
+            if entry["table"] == table and entry.get("settings") == wanted:
+                return str(entry["name"])
+        return None
+
+    def not_built(self, name: str, values: Mapping[str, Any]) -> NotBuilt:
+        """The error for table ``name`` at ``values`` (or for a stored query result at these
+        parameters): which settings differ from what was built, and the command that builds them."""
+        if name in NODES:
+            wanted = {setting: setting_record(values.get(setting)) for setting in all_settings(name)}
+            built = [entry["settings"] for entry in self.manifest["tables"] if entry["table"] == name]
+        else:
+            wanted = {
+                key: setting_record(value) for key, value in values.items() if key not in RESULT_PARAMETERS_IGNORED
+            }
+            built = [entry["params"] for entry in self.manifest.get("results", []) if entry["query"] == name]
+        differ = sorted(
+            {setting for recorded in built for setting, value in wanted.items() if recorded.get(setting) != value}
+        )
+        options = [BUILD_OPTIONS[setting] for setting in differ if setting in BUILD_OPTIONS]
+        return NotBuilt(name, differ or ["view"], options)
+
+    def stored_result(self, name: str, params: Mapping[str, Any]) -> str | None:
+        """The folder name of query ``name``'s result stored for ``params`` (None: not stored)."""
+        wanted = {key: setting_record(value) for key, value in params.items() if key not in RESULT_PARAMETERS_IGNORED}
+        for entry in self.manifest.get("results", []):
+            if entry["query"] == name and entry.get("params") == wanted:
+                return str(entry["name"])
+        return None
+
+
+def built_folders() -> list[str]:
+    """The folders of the server's ``data/`` folder that ``python -m churn build`` wrote (they
+    hold its manifest): the built datasets the Data page offers (a link out of data/ is left out)."""
+    root = DATA_DIR.resolve()
+    return sorted(
+        path.name
+        for path in DATA_DIR.iterdir()
+        if not path.name.startswith(".")
+        and path.is_dir()
+        and path.resolve().is_relative_to(root)
+        and (path / BUILT_MANIFEST).is_file()
+    )
+
+
+def open_data_folder(name: str) -> BuiltFolder:
+    """The built folder ``name`` of the server's ``data/`` folder (one of ``built_folders``)."""
+    if name not in built_folders():  # checked again when opened: the folder may have changed
+        raise ValueError(f"{name} is not a built dataset of the server's data folder.")
+    return BuiltFolder.open((DATA_DIR / name).resolve())
+
+
+# A table's folder name in a built folder: the table, and the period length of a copy per length.
+_BUILT_NAME = re.compile(r"[a-z_]+(\.[a-z0-9_]+)?")
+# The sources a built folder does not hold (order lines), or holds only in part (the extra
+# dimensions' values without their counts): a table that reads them cannot be built from it.
+RAW_SOURCES = ("orders", "extra_dimensions")
+# Parameters a stored result is not matched on: the data's warnings are those of the build's day.
+RESULT_PARAMETERS_IGNORED = ("today",)
+
+
 class Builds:
-    """Which derived tables a connection holds and for what settings; builds the missing ones."""
+    """Which derived tables a connection holds and for what settings; builds the missing ones, or
+    with a built folder (``folder``), loads them from its Parquet files and builds nothing."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self.generation = 0  # one per loaded dataset
         self.built: dict[str, Hashable] = {}
         self.results: dict[str, Any] = {}  # what Python-built tables return (the classified reasons)
+        self.folder: BuiltFolder | None = None
 
-    def reset(self) -> None:
-        """A new dataset: every derived table is stale (and dropped, to free its memory)."""
+    def reset(self, folder: BuiltFolder | None = None) -> None:
+        """A new dataset: every derived table is stale (and dropped, to free its memory); with
+        ``folder``, a built folder's, whose tables are loaded, not built."""
+        self.folder = folder
         self.generation += 1
         for table in self.built:
             if NODES[table].kind == "table":
@@ -314,6 +473,13 @@ class Builds:
         missing = [setting for setting in all_settings(node.table) if values.get(setting) is None]
         if missing:
             raise ValueError(f"{node.table} needs the settings {', '.join(missing)}")
+        if self.folder is not None and node.kind == "table":
+            name = self.folder.match(node.table, values)
+            if name is not None:
+                return self._load(node, values, self.folder, name)
+            if set(node.reads) & set(RAW_SOURCES):
+                raise self.folder.not_built(node.table, values)
+            # Built here from tables the folder has (the reasons' causes after a correction).
         if node.builder is not None:
             return node.builder(self.con, node, values)
         sql = load_sql(node.sql[0])
@@ -324,12 +490,37 @@ class Builds:
         build_table(self.con, node.table, node.sql[0], params)
         return None
 
+    def _load(self, node: Node, values: Mapping[str, Any], folder: BuiltFolder, name: str) -> Any:
+        """Load the table as the folder holds it under ``name``."""
+        self.con.execute(
+            f"create or replace table {quote_identifier(node.table)} as select * from read_parquet($files)",
+            {"files": folder.files(BUILT_TABLES, name)},
+        )
+        if node.table == "reason_map":
+            # What the causes page shows: the classification, with the customers per reason.
+            reasons = classify_reasons(run_query(self.con, "reasons_on_record"))
+            return apply_overrides(reasons, dict(values["reason_overrides"]))
+        return None
+
     def keys(self, tables: Iterable[str], values: Mapping[str, Any]) -> tuple[Hashable, ...]:
         """The keys of ``tables``: what a result computed from them was computed for."""
         return tuple(self.key(table, values) for table in tables)
 
 
-__all__ = ["GRAPH", "NODES", "SOURCES", "VIEW_NODES", "Builds", "Node", "ViewSettings", "all_settings", "tables_read"]
+__all__ = [
+    "GRAPH",
+    "NODES",
+    "SOURCES",
+    "VIEW_NODES",
+    "Builds",
+    "BuiltFolder",
+    "Node",
+    "NotBuilt",
+    "ViewSettings",
+    "all_settings",
+    "setting_record",
+    "tables_read",
+]
 
 
 def mermaid() -> str:

@@ -196,15 +196,18 @@ def apply_overrides(table: pd.DataFrame, overrides: dict[tuple[str, str], str]) 
     return result
 
 
-def reason_map_params(table: pd.DataFrame) -> dict[str, list[object]]:
-    """The parameters of queries/build/reason_map.sql from a table of apply_overrides."""
+def reason_choices(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows queries/build/reason_map.sql reads (as the table ``reason_choices``) from a table
+    of apply_overrides: each reason and category on record with the cause in force."""
     keys = [reason_key(r, c) for r, c in zip(table["reason"], table["category"], strict=True)]
-    return {
-        "reasons": [reason or None for reason, _ in keys],
-        "categories": [category or None for _, category in keys],
-        "causes": [str(cause) for cause in table["cause"]],
-        "edited": [bool(edited) for edited in table["is_edited"]],
-    }
+    return pd.DataFrame(
+        {
+            "reason_raw": pd.Series([reason or None for reason, _ in keys], dtype=object),
+            "category_raw": pd.Series([category or None for _, category in keys], dtype=object),
+            "cause": pd.Series([str(cause) for cause in table["cause"]], dtype=object),
+            "is_edited": pd.Series([bool(edited) for edited in table["is_edited"]], dtype=bool),
+        }
+    )
 
 
 def overrides_from_edits(

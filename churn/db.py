@@ -340,6 +340,11 @@ def load_sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def strip_comments(sql: str) -> str:
+    """A SQL text without its ``--`` comments."""
+    return _COMMENT.sub("", sql)
+
+
 def query_parameters(sql: str) -> set[str]:
     """Names of the ``$parameters`` a SQL text uses (its comments left out)."""
     return set(_PARAMETER.findall(_COMMENT.sub("", sql)))

@@ -533,9 +533,15 @@ __all__ = [
 
 
 def default_settings(workspace: Workspace) -> Settings:
-    """The view a dataset opens with: its last order date, the W its gaps suggest, its currency."""
+    """The view a dataset opens with: its last order date, the W its gaps suggest, its currency;
+    for a built dataset, the as-of date, W and tier rule it was built for."""
     dataset = workspace.dataset
     assert dataset is not None
+    if dataset.built is not None:
+        view = dataset.built.view
+        return Settings(
+            as_of=view.as_of, window_days=view.window_days, tier_rule=view.tier_rule, currency=dataset.currency
+        )
     as_of = dataset.span[1]
     return Settings(as_of=as_of, window_days=workspace.window_suggestion(as_of).days, currency=dataset.currency)
 

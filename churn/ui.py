@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from streamlit.elements.lib.mutable_tab_container import TabContainer
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from churn.build import BuiltFolder, NotBuilt
 from churn.currency import CURRENCIES, currency_name
 from churn.db import QueryError, remove_leftover_scratch
 from churn.export import csv_bytes
@@ -109,6 +111,11 @@ def _initialise_state(workspace: Workspace) -> None:
     assert dataset is not None
     first, last = dataset.span
     settings, problems = settings_from_query_params(dict(st.query_params), defaults, (first, last))
+    if dataset.built is not None:
+        # A built dataset shows the as-of date, W and tiers it was built for (others need its order lines).
+        settings = replace(
+            settings, as_of=defaults.as_of, window_days=defaults.window_days, tier_rule=defaults.tier_rule
+        )
     st.session_state[_key("lang")] = settings.lang
     st.session_state[_key("currency")] = settings.currency or ""
     st.session_state[_key("as_of")] = settings.as_of
@@ -170,11 +177,15 @@ def sidebar_settings(workspace: Workspace) -> Settings:
         if st.session_state[_key("url_problems")]:
             st.warning(t("sidebar.bad_url", names=", ".join(st.session_state[_key("url_problems")])))
         earliest_as_of, latest_as_of = as_of_bounds((first, last))
+        built = dataset.built is not None
+        if dataset.built is not None:
+            st.caption(t("built.sidebar", summary=built_summary(dataset.built)))
         as_of = st.date_input(
             t("sidebar.as_of"),
             min_value=earliest_as_of,
             max_value=latest_as_of,
             help=t("sidebar.as_of_help"),
+            disabled=built,
             key=_key("as_of"),
         )
         assert isinstance(as_of, date)
@@ -186,7 +197,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             grain = st.session_state[_key("grain")]
             chosen = st.session_state[_key("range")]
         else:
-            window_days, grain, chosen = _period_controls(workspace, as_of, first, last)
+            window_days, grain, chosen = _period_controls(workspace, as_of, first, last, built)
         tier_filter = st.multiselect(
             t("sidebar.tier_filter"),
             TIERS,
@@ -213,7 +224,7 @@ def sidebar_settings(workspace: Workspace) -> Settings:
             help=t("sidebar.filter_help"),
             key=filter_key,
         )
-        tier_rule = _tier_rule_controls(workspace.dataset is not None and workspace.dataset.has_costs)
+        tier_rule = _tier_rule_controls(dataset.has_costs, built)
         name = t("dataset.demo") if dataset.name == "demo" else markdown_text(dataset.name)
         if dataset.first_date is None:
             st.caption(t("sidebar.dataset_list", name=name, customers=format_int(dataset.customers)))
@@ -254,9 +265,11 @@ def sidebar_settings(workspace: Workspace) -> Settings:
     return settings
 
 
-def _period_controls(workspace: Workspace, as_of: date, first: date, last: date) -> tuple[int, str, object]:
-    """The window W (with the suggestion and its reason), the period grain and the range of
-    periods shown."""
+def _period_controls(
+    workspace: Workspace, as_of: date, first: date, last: date, built: bool
+) -> tuple[int, str, object]:
+    """The window W (with the suggestion and its reason; fixed for a built dataset), the period
+    grain and the range of periods shown."""
     window_days = int(
         st.number_input(
             t("sidebar.window"),
@@ -264,6 +277,7 @@ def _period_controls(workspace: Workspace, as_of: date, first: date, last: date)
             max_value=3650,
             step=1,
             help=t("sidebar.window_help"),
+            disabled=built,
             key=_key("window"),
         )
     )
@@ -280,7 +294,7 @@ def _period_controls(workspace: Workspace, as_of: date, first: date, last: date)
                 repeats=format_int(suggestion.repeat_purchases),
             )
         )
-    if suggestion.days != window_days:
+    if suggestion.days != window_days and not built:
         st.button(
             t("sidebar.use_suggestion", days=suggestion.days),
             on_click=_use_suggested_window,
@@ -299,8 +313,9 @@ def _period_controls(workspace: Workspace, as_of: date, first: date, last: date)
     return window_days, str(grain), chosen
 
 
-def _tier_rule_controls(has_costs: bool) -> TierRule:
-    """The tier rule expander; an invalid rule is explained and the last valid one kept."""
+def _tier_rule_controls(has_costs: bool, built: bool) -> TierRule:
+    """The tier rule expander (fixed for a built dataset); an invalid rule is explained and the
+    last valid one kept."""
     with st.expander(t("sidebar.tier_rule")):
         shares = tuple(
             float(
@@ -310,6 +325,7 @@ def _tier_rule_controls(has_costs: bool) -> TierRule:
                     max_value=100.0,
                     step=0.5,
                     format="%g",
+                    disabled=built,
                     key=_key(f"share_{tier}"),
                 )
             )
@@ -322,7 +338,7 @@ def _tier_rule_controls(has_costs: bool) -> TierRule:
             BASES,
             format_func=lambda b: t(f"basis.{b}"),
             horizontal=True,
-            disabled=not has_costs,
+            disabled=not has_costs or built,
             help=t("sidebar.tier_basis_help"),
             key=_key("basis"),
         )
@@ -333,6 +349,7 @@ def _tier_rule_controls(has_costs: bool) -> TierRule:
             VALUE_WINDOWS,
             format_func=lambda w: t(f"tier_window.{w}"),
             horizontal=True,
+            disabled=built,
             key=_key("tier_window"),
         )
         previous: TierRule = st.session_state[_key("tier_rule")]
@@ -576,7 +593,33 @@ def file_uploader(label: str, key: str, types: list[str] | None = None) -> Uploa
 
 
 def show_query_error(error: QueryError) -> None:
+    if isinstance(error, NotBuilt):
+        show_not_built(error)
+        return
     st.error(t("error.query", message=error.message, hint=error.hint))
+
+
+def show_not_built(error: NotBuilt) -> None:
+    """What a built dataset cannot show for these settings, and the command that builds it."""
+    settings = ", ".join(t(f"built.setting.{name}") for name in error.settings)
+    if not error.options:  # a page's own choice, built for its default only
+        st.warning(t("built.not_built_default", settings=settings), icon=":material/construction:")
+        return
+    st.warning(t("built.not_built", settings=settings), icon=":material/construction:")
+    st.code(error.command, language="bash", wrap_lines=True)
+
+
+def built_summary(folder: BuiltFolder) -> str:
+    """One sentence on a built dataset: the engine, when, and the settings it was built for."""
+    recorded = folder.settings
+    return t(
+        "built.summary",
+        engine=str(folder.manifest.get("engine", "")),
+        built_at=markdown_text(str(folder.manifest.get("built_at", ""))[:16].replace("T", " ")),
+        as_of=markdown_text(str(recorded.get("as_of", ""))),
+        window=format_int(int(recorded.get("window_days", 0))),
+        tiers=markdown_text(str(recorded.get("tiers", ""))),
+    )
 
 
 def explain_missing_churn(workspace: Workspace, settings: Settings) -> bool:
@@ -670,8 +713,14 @@ def _run_signed_in() -> None:
     settings = sidebar_settings(workspace)
     # Again, in the language the sidebar has just set (the first call had the previous run's).
     st.set_page_config(page_title=t("app.title"))
-    workspace.ensure_derived(settings)
     pages = _app_pages()
+    try:
+        workspace.ensure_derived(settings)
+    except NotBuilt as error:
+        # A built dataset at settings it was not built for: say so on the page, and how to build them.
+        show_not_built(error)
+        st.navigation(pages, position="hidden")
+        st.stop()
 
     def open_overview() -> None:
         st.switch_page(pages[0], query_params={**st.query_params.to_dict(), **settings.to_query_params()})
@@ -687,6 +736,8 @@ def _run_signed_in() -> None:
     st.session_state[_IN_APP] = True
     try:
         page.run()
+    except NotBuilt as error:
+        show_not_built(error)
     finally:
         st.session_state[_IN_APP] = False
 

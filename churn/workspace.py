@@ -25,7 +25,18 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from churn.build import NODES, SETTINGS, VIEW_NODES, Builds, ViewSettings, tables_read
+from churn.build import (
+    BUILT_RESULTS,
+    BUILT_TABLES,
+    NODES,
+    RAW_SOURCES,
+    SETTINGS,
+    VIEW_NODES,
+    Builds,
+    BuiltFolder,
+    ViewSettings,
+    tables_read,
+)
 from churn.clv import WEEK_DAYS, LifetimeModels, check, default_holdout_weeks, predict
 from churn.db import (
     DATA_DIR,
@@ -85,6 +96,7 @@ class DatasetInfo:
     last_date: date | None
     loads: list[LoadResult] = field(default_factory=list)
     has_costs: bool = False  # every order line has a cost: margin can be a tier basis
+    built: BuiltFolder | None = None  # a folder built by ``python -m churn build`` (no order lines)
 
     @property
     def span(self) -> tuple[date, date]:
@@ -97,6 +109,9 @@ class DatasetInfo:
     @property
     def currency(self) -> str | None:
         """The currency the files name (churn.currency.detect_currency), when they agree."""
+        if self.built is not None:
+            recorded = self.built.manifest.get("currency")
+            return str(recorded) if recorded else None
         named = {load.currency for load in self.loads if load.currency}
         return named.pop() if len(named) == 1 else None
 
@@ -445,10 +460,32 @@ class Workspace:
         with self._lock:
             return self._import_step(prepared.name, partial(inspect_file, self.con, prepared, table))
 
-    def set_dataset(self, name: str, loads: list[LoadResult]) -> DatasetInfo:
-        """Record which dataset the canonical tables now hold; facts must be rebuilt."""
+    def open_built(self, folder: BuiltFolder) -> DatasetInfo:
+        """Make a folder built by ``python -m churn build`` the dataset in use. It has no order
+        lines: its tables are loaded as the pages ask for them (for the settings it was built
+        for), and its stored results answer the queries that read order lines; other settings
+        raise NotBuilt, which names the build command (churn.build.BuiltFolder)."""
         with self._lock:
-            self.builds.reset()
+            create_canonical_tables(self.con)
+            for table in CANONICAL_TABLES:
+                name = folder.match(table, {})
+                if name is None:
+                    continue
+                quoted = quote_identifier(table)
+                self.con.execute(f"delete from {quoted}")
+                self.con.execute(
+                    f"insert into {quoted} by name select * from read_parquet($files)",
+                    {"files": folder.files(BUILT_TABLES, name)},
+                )
+            # The corrections of reasons' causes it was built with are the view's.
+            self.reason_overrides = dict(folder.view.reason_overrides)
+            return self.set_dataset(folder.path.name, [], folder)
+
+    def set_dataset(self, name: str, loads: list[LoadResult], built: BuiltFolder | None = None) -> DatasetInfo:
+        """Record which dataset the canonical tables now hold (``built``: a built folder's);
+        facts must be rebuilt, or loaded from the folder."""
+        with self._lock:
+            self.builds.reset(built)
             self.view = None
             self._remembered.clear()
             summary = self.query("dataset_summary").iloc[0]
@@ -466,6 +503,7 @@ class Workspace:
                 last_date=_as_date(summary["last_date"]),
                 loads=loads,
                 has_costs=bool(summary["has_costs"]),
+                built=built,
             )
             return self.dataset
 
@@ -490,8 +528,12 @@ class Workspace:
                 f"The inactivity window must be {MIN_WINDOW_DAYS}-{MAX_WINDOW_DAYS} days, not {window_days}."
             )
         with self._lock:
-            self.view = ViewSettings(as_of, window_days, tier_rule or TierRule(), _frozen(self.reason_overrides))
+            self.view = self.view_settings(as_of, window_days, tier_rule)
             self.builds.ensure(VIEW_NODES, self.view.values())
+
+    def view_settings(self, as_of: date, window_days: int, tier_rule: TierRule | None = None) -> ViewSettings:
+        """The settings of a view at these values, with the user's reason corrections."""
+        return ViewSettings(as_of, window_days, tier_rule or TierRule(), _frozen(self.reason_overrides))
 
     def ensure_derived(self, settings: Settings) -> None:
         """Build the derived tables for the settings of this view."""
@@ -628,6 +670,13 @@ class Workspace:
         ``QueryError`` after the timeout."""
         with self._lock:
             tables, values = self._reads(name, params)
+            folder = self.builds.folder
+            if folder is not None:
+                stored = folder.stored_result(name, params or {})
+                if stored is not None:
+                    return run_query(self.con, "stored_result", {"files": folder.files(BUILT_RESULTS, stored)})
+                if set(tables) & set(RAW_SOURCES):
+                    raise folder.not_built(name, params or {})
             self.builds.ensure(tables, values)
             timer = threading.Timer(QUERY_TIMEOUT_SECONDS, self.con.interrupt)
             timer.start()

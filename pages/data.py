@@ -11,6 +11,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from churn.build import built_folders, open_data_folder
+from churn.db import QueryError
 from churn.export import csv_bytes
 from churn.i18n import MESSAGES, format_int, format_percent, import_problem_text, t
 from churn.ingest import (
@@ -37,6 +39,7 @@ from churn.sources import (
 )
 from churn.ui import (
     WORKSPACE_PARAM,
+    built_summary,
     current_settings,
     current_view,
     download_button,
@@ -112,26 +115,29 @@ if "data_flash" in st.session_state:
 # The dataset in use
 shown_name = t("dataset.demo") if dataset.name == "demo" else markdown_text(dataset.name)
 st.subheader(t("data.current", name=shown_name, kind=t(f"data.kind.{dataset.kind}")))
-st.dataframe(
-    pd.DataFrame(
-        {
-            t("data.col_file"): [load.file for load in dataset.loads],
-            t("data.col_table"): [
-                t("data.kind.transactions" if load.table == "orders" else "data.kind.customers")
-                for load in dataset.loads
-            ],
-            t("data.col_read"): [load.rows_read for load in dataset.loads],
-            t("data.col_loaded"): [load.rows_loaded for load in dataset.loads],
-            t("data.col_rejected"): [load.rows_rejected for load in dataset.loads],
-            t("data.col_returns"): [load.returns for load in dataset.loads],
-        }
-    ),
-    hide_index=True,
-    column_config={
-        name: st.column_config.NumberColumn(format="localized")
-        for name in (t("data.col_read"), t("data.col_loaded"), t("data.col_rejected"), t("data.col_returns"))
-    },
-)
+if dataset.built is not None:
+    st.caption(t("built.current", summary=built_summary(dataset.built), folder=markdown_text(dataset.built.path.name)))
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("data.col_file"): [load.file for load in dataset.loads],
+                t("data.col_table"): [
+                    t("data.kind.transactions" if load.table == "orders" else "data.kind.customers")
+                    for load in dataset.loads
+                ],
+                t("data.col_read"): [load.rows_read for load in dataset.loads],
+                t("data.col_loaded"): [load.rows_loaded for load in dataset.loads],
+                t("data.col_rejected"): [load.rows_rejected for load in dataset.loads],
+                t("data.col_returns"): [load.returns for load in dataset.loads],
+            }
+        ),
+        hide_index=True,
+        column_config={
+            name: st.column_config.NumberColumn(format="localized")
+            for name in (t("data.col_read"), t("data.col_loaded"), t("data.col_rejected"), t("data.col_returns"))
+        },
+    )
 warnings = workspace.cached_query("data_warnings", {"today": date.today()})
 for warning in warnings.itertuples():
     st.warning(
@@ -172,7 +178,9 @@ if token is not None:
         saved = store.describe(token)
     except SavedWorkspaceNotFound:  # deleted in another session
         forget_saved_workspace(deleted=True)
-if saved is None:
+if dataset.built is not None:
+    st.caption(t("built.not_saved"))
+elif saved is None:
     st.caption(t("saved.caption"))
     name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     # The demo stays the demo: a saved copy of it gets a name of its own.
@@ -239,6 +247,27 @@ if len(names) > 1:
             workspace.load_dataset(str(chosen))
             reset_settings()
         st.rerun()
+
+# A dataset built by `python -m churn build` into a folder of the server's data/ folder
+st.subheader(t("built.title"))
+folders = built_folders()
+if not folders:
+    st.caption(t("built.none"))
+    st.code("python -m churn build orders.csv --customers customers.csv --out data/my-build", language="bash")
+else:
+    st.caption(t("built.caption"))
+    folder_column, open_column = st.columns([3, 1], vertical_alignment="bottom")
+    folder_name = folder_column.selectbox(t("built.folder"), folders, key="built_folder")
+    if open_column.button(t("built.open"), icon=":material/folder_open:", key="built_open"):
+        try:
+            info = workspace.open_built(open_data_folder(str(folder_name)))
+        except (ValueError, QueryError) as error:
+            logger.warning("Built folder %s could not be opened: %s", folder_name, error)
+            st.error(t("built.unreadable", folder=markdown_text(str(folder_name))))
+        else:
+            reset_settings()
+            st.session_state["data_flash"] = t("built.opened", name=markdown_text(info.name))
+            st.rerun()
 
 # A new dataset
 st.subheader(t("data.new"))

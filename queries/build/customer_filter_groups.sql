@@ -15,7 +15,10 @@ described as (
         customer_profiles.channel,
         customer_profiles.category,
         customer_profiles.segment,
-        customer_profiles.extra
+        customer_profiles.extra,
+        -- The extra values as sorted entries: a key to group and order by on every engine (Spark
+        -- cannot group by a map, and a map's entries need not be in order).
+        list_sort(map_entries(customer_profiles.extra)) as extra_entries
     from customer_profiles
     left join customer_tiers using (customer_id)
 ),
@@ -27,16 +30,19 @@ groups as (
         channel,
         category,
         segment,
-        extra,
+        extra_entries,
+        any_value(extra) as extra,
         -- Grouping once and unnesting is faster than ranking every customer by six columns.
         list(customer_id) as customer_ids
     from described
-    group by tier, region, channel, category, segment, extra
+    group by tier, region, channel, category, segment, extra_entries
 ),
 
 numbered as (
     select
-        row_number() over (order by tier, region, channel, category, segment)::integer as filter_group_id,
+        row_number() over (
+            order by tier, region, channel, category, segment, extra_entries
+        )::integer as filter_group_id,
         *
     from groups
 ),

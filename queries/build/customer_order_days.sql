@@ -13,7 +13,7 @@ order_days as (
         customer_id,
         order_date,
         -- Days as numbers, so that both windows below sort on the same key (one sort).
-        (order_date - date '2000-01-01')::integer as day_number,
+        date_diff('day', date '2000-01-01', order_date)::integer as day_number,
         sum(amount) as revenue,
         count(*) as orders,
         bool_or(amount >= 0) as is_purchase_day

@@ -156,7 +156,8 @@ extra_values as (
 customer_extra as (
     select
         customer_id,
-        map(list(dimension order by dimension), list(value order by dimension)) as extra
+        -- Entries sorted by dimension: the same map on every engine (Spark collects in no order).
+        map_from_entries(list_sort(list({ 'key': dimension, 'value': value }))) as extra
     from extra_values
     group by customer_id
 ),

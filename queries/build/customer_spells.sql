@@ -54,7 +54,7 @@ spells as (
         spell_number,
         min(order_date) as spell_start,
         max(order_date) filter (where is_purchase_day) as last_order_date,
-        sum(orders) as orders,
+        sum(orders)::bigint as orders,
         sum(revenue) as revenue,
         arg_max(revenue_last_12_months, order_date) as revenue_last_12_months,
         any_value(explicit_churn_date) as explicit_churn_date

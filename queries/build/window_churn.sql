@@ -106,7 +106,7 @@ step_ends as (
                 and (steps.next_order_date is null or steps.next_order_date > steps.explicit_churn_date)
                 then 'explicit'
             when steps.next_order_date is null then 'last'
-            when steps.next_order_date - steps.order_date > windows.window_days then 'gap'
+            when date_diff('day', steps.order_date, steps.next_order_date) > windows.window_days then 'gap'
         end as how
     from steps
     cross join windows
