@@ -43,7 +43,8 @@ def test_a_saved_workspace_opens_from_its_link_after_a_server_restart(browser: B
             page.get_by_label("Name of the saved workspace").fill("Shop A, December")
             page.get_by_role("button", name="Save").click()
             expect(page.get_by_text("Saved “Shop A, December”")).to_be_visible(timeout=30_000)
-            link = page.locator('[data-testid="stCode"] code').inner_text().strip()
+            # The link's code block (the page has another: the build command of "Open a built dataset").
+            link = page.locator('[data-testid="stCode"] code', has_text="workspace=").inner_text().strip()
             assert re.search(r"/overview\?workspace=[A-Za-z0-9_-]{32}&", link), link
             screenshot(page, "data-saved-workspace")
             page.get_by_role("link", name="Overview").click()
