@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from churn.__main__ import main
 from churn.db import DATA_DIR
@@ -41,9 +42,14 @@ def open_built_folder(page: Page, app_url: str, name: str, lang: str) -> None:
     wait_until_rendered(page, 0)
     page.locator(".st-key-built_folder").scroll_into_view_if_needed()
     folder = page.locator(".st-key-built_folder input[role='combobox']")
-    folder.click(timeout=60_000)
-    folder.fill(name)  # the list narrows to the folder typed
-    page.get_by_role("option", name=name, exact=True).click()
+    option = page.get_by_role("option", name=name, exact=True)
+    for _ in range(5):  # a rerun of the page (it is still settling) closes the list: open it again
+        page.locator(".st-key-built_folder button[aria-haspopup='listbox']").click(timeout=60_000)
+        try:
+            option.click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
     expect(folder).to_have_value(name)
     page.locator(".st-key-built_open button").click()
     expect(page.get_by_text(OPENED[lang]).first).to_be_visible(timeout=60_000)
