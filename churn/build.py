@@ -79,10 +79,16 @@ def _migration_params(window: str) -> Callable[[Mapping[str, Any]], dict[str, An
     return params
 
 
+def reasons_with_causes(on_record: pd.DataFrame, values: Mapping[str, Any]) -> pd.DataFrame:
+    """The reasons on record (queries/read/reasons_on_record.sql) with their causes: the rules'
+    classification, then the view's corrections (``reason_overrides``)."""
+    return apply_overrides(classify_reasons(on_record), dict(values["reason_overrides"]))
+
+
 def _build_reason_map(con: duckdb.DuckDBPyConnection, node: Node, values: Mapping[str, Any]) -> pd.DataFrame:
     """Classify every reason on record, apply the user's corrections, fill ``reason_map``; the
     classified table (with its counts) is what the causes page shows."""
-    reasons = apply_overrides(classify_reasons(run_query(con, "reasons_on_record")), dict(values["reason_overrides"]))
+    reasons = reasons_with_causes(run_query(con, "reasons_on_record"), values)
     con.register("reason_choices", reason_choices(reasons))
     try:
         build_table(con, "reason_map", "reason_map")
@@ -292,6 +298,28 @@ def setting_record(value: Any) -> Any:
     return value
 
 
+def table_record(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings ``table`` depends on, at ``values``, as a built folder's manifest records them."""
+    return {setting: setting_record(values.get(setting)) for setting in all_settings(table)}
+
+
+def params_record(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A query's parameters as a built folder records its stored result (those not matched on left out)."""
+    return {key: setting_record(value) for key, value in params.items() if key not in RESULT_PARAMETERS_IGNORED}
+
+
+def view_record(view: ViewSettings) -> dict[str, Any]:
+    """The view a folder was built for, as its manifest records it (``BuiltFolder.view`` reads it back)."""
+    return {
+        "as_of": view.as_of.isoformat(),
+        "window_days": view.window_days,
+        "tiers": view.tier_rule.to_text(),
+        "tier_basis": view.tier_rule.basis,
+        "tier_window": view.tier_rule.window,
+        "reason_overrides": [[reason, category, cause] for (reason, category), cause in view.reason_overrides],
+    }
+
+
 # The manifest of a folder built by ``python -m churn build`` (churn.engine), and the folders of
 # its tables and of its stored query results.
 BUILT_MANIFEST = "built.json"
@@ -368,7 +396,7 @@ class BuiltFolder:
 
     def match(self, table: str, values: Mapping[str, Any]) -> str | None:
         """The folder name of ``table`` built for ``values``; None when it was not built for them."""
-        wanted = {setting: setting_record(values.get(setting)) for setting in all_settings(table)}
+        wanted = table_record(table, values)
         for entry in self.manifest["tables"]:
             if entry["table"] == table and entry.get("settings") == wanted:
                 return str(entry["name"])
@@ -378,7 +406,7 @@ class BuiltFolder:
         """The error for table ``name`` at ``values`` (or for a stored query result at these
         parameters): which settings differ from what was built, and the command that builds them."""
         if name in NODES:
-            wanted = {setting: setting_record(values.get(setting)) for setting in all_settings(name)}
+            wanted = table_record(name, values)
             built = [entry["settings"] for entry in self.manifest["tables"] if entry["table"] == name]
         else:
             wanted = {
@@ -393,7 +421,7 @@ class BuiltFolder:
 
     def stored_result(self, name: str, params: Mapping[str, Any]) -> str | None:
         """The folder name of query ``name``'s result stored for ``params`` (None: not stored)."""
-        wanted = {key: setting_record(value) for key, value in params.items() if key not in RESULT_PARAMETERS_IGNORED}
+        wanted = params_record(params)
         for entry in self.manifest.get("results", []):
             if entry["query"] == name and entry.get("params") == wanted:
                 return str(entry["name"])
@@ -498,8 +526,7 @@ class Builds:
         )
         if node.table == "reason_map":
             # What the causes page shows: the classification, with the customers per reason.
-            reasons = classify_reasons(run_query(self.con, "reasons_on_record"))
-            return apply_overrides(reasons, dict(values["reason_overrides"]))
+            return reasons_with_causes(run_query(self.con, "reasons_on_record"), values)
         return None
 
     def keys(self, tables: Iterable[str], values: Mapping[str, Any]) -> tuple[Hashable, ...]:
@@ -518,8 +545,12 @@ __all__ = [
     "NotBuilt",
     "ViewSettings",
     "all_settings",
+    "params_record",
+    "reasons_with_causes",
     "setting_record",
+    "table_record",
     "tables_read",
+    "view_record",
 ]
 
 

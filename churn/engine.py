@@ -31,16 +31,18 @@ from churn.build import (
     BUILT_TABLES,
     GRAPH,
     NODES,
-    RESULT_PARAMETERS_IGNORED,
     SOURCES,
     Builds,
     BuiltFolder,
     ViewSettings,
     all_settings,
-    setting_record,
+    params_record,
+    reasons_with_causes,
+    table_record,
     tables_read,
+    view_record,
 )
-from churn.causes import apply_overrides, classify_reasons, reason_choices
+from churn.causes import reason_choices
 from churn.db import load_sql, query_files, query_parameters, quote_identifier, run_query, strip_comments
 from churn.settings import FILTER_DIMENSIONS, GRAINS, Settings
 from churn.tiers import default_migration_windows
@@ -234,9 +236,7 @@ class SparkEngine:
     def build(self, step: Step, folder: Path) -> None:
         node = NODES[step.table]
         if node.table == "reason_map":
-            reasons = apply_overrides(
-                classify_reasons(self.query("reasons_on_record", {})), dict(step.values["reason_overrides"])
-            )
+            reasons = reasons_with_causes(self.query("reasons_on_record", {}), step.values)
             choices = reason_choices(reasons)
             schema = "reason_raw string, category_raw string, cause string, is_edited boolean"
             rows = list(choices.itertuples(index=False, name=None))
@@ -312,7 +312,7 @@ def build_folder(
         shutil.rmtree(staging, ignore_errors=True)
     build_seconds = time.perf_counter() - started
     tables = [
-        {"table": step.table, "name": step.name, "settings": _recorded(step.table, step.values)} for step in steps
+        {"table": step.table, "name": step.name, "settings": table_record(step.table, step.values)} for step in steps
     ]
     for source, select in KEPT_SOURCES.items():
         _write_batches(workspace.con.sql(select).to_arrow_reader(), out / BUILT_TABLES / source)
@@ -322,7 +322,7 @@ def build_folder(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "dataset": dataset.name,
         "currency": dataset.currency,
-        "settings": _settings_record(view),
+        "settings": view_record(view),
         "tables": tables,
     }
     manifest["results"] = _store_results(workspace, BuiltFolder(out, manifest), view)
@@ -378,28 +378,10 @@ def _store_results(workspace: Workspace, folder: BuiltFolder, view: ViewSettings
             ).to_arrow_reader()
             result = f"{name}.{number}"
             _write_batches(reader, folder.path / BUILT_RESULTS / result)
-            recorded = {
-                key: setting_record(value) for key, value in params.items() if key not in RESULT_PARAMETERS_IGNORED
-            }
-            entries.append({"query": name, "name": result, "params": recorded})
+            entries.append({"query": name, "name": result, "params": params_record(params)})
         return entries
     finally:
         builds.reset()
-
-
-def _recorded(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {setting: setting_record(values.get(setting)) for setting in all_settings(table)}
-
-
-def _settings_record(view: ViewSettings) -> dict[str, Any]:
-    return {
-        "as_of": view.as_of.isoformat(),
-        "window_days": view.window_days,
-        "tiers": view.tier_rule.to_text(),
-        "tier_basis": view.tier_rule.basis,
-        "tier_window": view.tier_rule.window,
-        "reason_overrides": [[reason, category, cause] for (reason, category), cause in view.reason_overrides],
-    }
 
 
 def iter_tables(folder: Path) -> Iterator[tuple[str, Path]]:

@@ -68,3 +68,11 @@ def cut_texts(page: Page) -> list[str]:
 def overlapping_ticks(page: Page) -> list[str]:
     """Pairs of tick labels of one chart axis printed over each other."""
     return list(page.evaluate(_OVERLAPS))
+
+
+def add_layout_problems(page: Page, problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``problems`` with what the page shows now added: texts cut by their box, chart tick labels
+    printed over each other."""
+    problems.setdefault("cut", []).extend(cut_texts(page))
+    problems.setdefault("overprinted", []).extend(overlapping_ticks(page))
+    return problems

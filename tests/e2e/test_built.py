@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from churn.__main__ import main
 from churn.db import DATA_DIR
 from tests.e2e.conftest import screenshot, wait_until_rendered
-from tests.e2e.layout import cut_texts, overlapping_ticks
+from tests.e2e.layout import add_layout_problems
 from tests.e2e.test_layout import SIZES
 
 OPENED = {"en": "Opened the built dataset", "zh": "已打开已构建的数据集"}
@@ -66,7 +66,7 @@ def test_a_built_folder_opens_from_the_data_page(
     try:
         page = context.new_page()
         open_built_folder(page, app_url, built_folder, lang)
-        problems = {"cut": cut_texts(page), "overprinted": overlapping_ticks(page)}
+        problems = add_layout_problems(page, {})
         screenshot(page, f"built-data-{lang}-{width}x{height}")
         # The overview of the same session (by its link in the sidebar: a new URL is a new session).
         page.locator('[data-testid="stSidebarNav"] a[href$="/overview"]').click()
@@ -77,8 +77,7 @@ def test_a_built_folder_opens_from_the_data_page(
         # The as-of date and W it was built for, fixed.
         expect(sidebar.locator(".st-key-setting_window input")).to_be_disabled()
         expect(sidebar.locator(".st-key-setting_window input")).to_have_value("60")
-        problems["cut"] += cut_texts(page)
-        problems["overprinted"] += overlapping_ticks(page)
+        add_layout_problems(page, problems)
         screenshot(page, f"built-overview-{lang}-{width}x{height}")
         assert problems == {"cut": [], "overprinted": []}
     finally:

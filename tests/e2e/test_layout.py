@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.e2e.conftest import screenshot, wait_until_rendered
-from tests.e2e.layout import cut_texts, overlapping_ticks
+from tests.e2e.layout import add_layout_problems, cut_texts, overlapping_ticks
 from tests.e2e.test_pages import PAGES
 
 SIZES = {"projector": (1024, 768), "desktop": (1400, 1000)}
@@ -25,15 +25,14 @@ def test_nothing_is_cut_or_overprinted(browser: Browser, app_url: str, path: str
         page.goto(f"{app_url}/{path}?lang={lang}&currency=CNY")
         wait_until_rendered(page, PAGES[path][0])
         page.wait_for_timeout(500)  # Plotly lays out its labels after the first draw
-        problems = {"cut": cut_texts(page), "overprinted": overlapping_ticks(page)}
+        problems = add_layout_problems(page, {})
         tabs = page.locator('[data-testid="stMain"] [data-testid="stTab"]')
         for index in range(tabs.count()):
             tabs.nth(index).click()  # a lazy tab reruns the page to draw its content
             page.wait_for_timeout(300)
             wait_until_rendered(page, 0)
             page.wait_for_timeout(400)
-            problems["cut"] += cut_texts(page)
-            problems["overprinted"] += overlapping_ticks(page)
+            add_layout_problems(page, problems)
         screenshot(page, f"layout-{path}-{lang}-{width}x{height}")
         assert problems == {"cut": [], "overprinted": []}
     finally:
