@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from churn.__main__ import main
-from churn.engine import iter_tables, spark_sql
+from churn.engine import KEPT_SOURCES, iter_tables, spark_sql
 
 TINY = Path(__file__).parents[1] / "data"
 
@@ -146,6 +146,10 @@ def compared_tables(duckdb_folder: Path, spark_folder: Path) -> Iterator[str]:
     names = [name for name, _ in iter_tables(duckdb_folder)]
     assert names == [name for name, _ in iter_tables(spark_folder)]
     for name, folder in iter_tables(duckdb_folder):
+        if name in KEPT_SOURCES:
+            # Copied from the import, which is DuckDB's on both engines; each build imports the
+            # files again, and which line a repeated row shows as its example is not fixed.
+            continue
         columns, rows = read_rows(folder)
         spark_columns, spark_rows = read_rows(spark_folder / "tables" / name)
         assert columns == spark_columns, name
